@@ -1,0 +1,116 @@
+"""The run store: where runs, metric series and artifacts are kept.
+
+Importing this package is cheap (no SQLAlchemy): :func:`open_store` loads the SQL backend
+on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    BlobNotFoundError,
+    InvalidArgumentError,
+    RunAlreadyExistsError,
+    RunNotFoundError,
+    StoreCorruptedError,
+    StoreError,
+)
+from .location import StoreLocation, resolve_store_location
+
+if TYPE_CHECKING:
+    from .base import RunStore
+
+__all__ = [
+    "BlobNotFoundError",
+    "InvalidArgumentError",
+    "RunAlreadyExistsError",
+    "RunNotFoundError",
+    "RunStore",
+    "StoreCorruptedError",
+    "StoreError",
+    "StoreLocation",
+    "get_store",
+    "open_store",
+    "reset_store_cache",
+    "resolve_store_location",
+]
+
+_SQL_SCHEMES = frozenset({"sqlite", "postgresql"})
+
+_cache: dict[str, RunStore] = {}
+_cache_pid = os.getpid()
+_cache_lock = threading.Lock()
+
+
+def __getattr__(name: str) -> Any:
+    # RunStore is loaded on first use: importing the package (e.g. for the location
+    # helpers, on every kernel start) then costs next to nothing.
+    if name == "RunStore":
+        from .base import RunStore
+
+        return RunStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def open_store(location: StoreLocation | None = None) -> RunStore:
+    """Open a new store (creating or migrating its database if needed).
+
+    Args:
+        location: Where the store is; by default :func:`resolve_store_location`.
+
+    Returns:
+        A new store; the caller closes it. Prefer :func:`get_store` for a shared one.
+
+    Raises:
+        InvalidArgumentError: If the URL scheme is not supported.
+        StoreCorruptedError: If the database file is not a database (it is left untouched).
+        StoreError: If the database cannot be opened.
+    """
+    location = location or resolve_store_location()
+    scheme = location.db_url.split(":", 1)[0].split("+", 1)[0].lower()
+    if scheme not in _SQL_SCHEMES:
+        raise InvalidArgumentError(
+            f"unsupported store URL {location.description!r}: use a directory, a sqlite:// "
+            "or a postgresql:// URL"
+        )
+    from .sql import SqlRunStore
+
+    return SqlRunStore(location)
+
+
+def get_store(location: StoreLocation | None = None) -> RunStore:
+    """Return this process's shared store for ``location`` (opened on first use).
+
+    Args:
+        location: Where the store is; by default :func:`resolve_store_location`.
+
+    Returns:
+        The cached store, keyed by database URL.
+    """
+    global _cache_pid
+    location = location or resolve_store_location()
+    with _cache_lock:
+        if _cache_pid != os.getpid():
+            # Forked child: the parent's connections are not ours to use or close.
+            for store in _cache.values():
+                forget = getattr(store, "_forget_after_fork", None)
+                if forget is not None:
+                    forget()
+            _cache.clear()
+            _cache_pid = os.getpid()
+        cached = _cache.get(location.db_url)
+        if cached is None:
+            cached = _cache[location.db_url] = open_store(location)
+        return cached
+
+
+def reset_store_cache() -> None:
+    """Close and forget every store cached by :func:`get_store` (for tests)."""
+    with _cache_lock:
+        stores = list(_cache.values())
+        _cache.clear()
+    for store in stores:
+        store.close()

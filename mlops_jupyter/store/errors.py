@@ -1,0 +1,102 @@
+"""Errors raised by the run store.
+
+Each carries an HTTP-ish ``code`` so the web layer can map any store failure to a response
+in one place.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BlobNotFoundError",
+    "InvalidArgumentError",
+    "RunAlreadyExistsError",
+    "RunNotFoundError",
+    "StoreCorruptedError",
+    "StoreError",
+]
+
+
+class StoreError(Exception):
+    """Base class of every error raised by the store.
+
+    Attributes:
+        code: HTTP-ish status code describing the failure (500 unless a subclass says
+            otherwise).
+    """
+
+    code: int = 500
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class InvalidArgumentError(StoreError):
+    """An argument was malformed (bad sha256, negative limit, unknown status, ...)."""
+
+    code = 400
+
+
+class RunNotFoundError(StoreError):
+    """No run has the requested id.
+
+    Attributes:
+        run_id: The id that was looked up.
+    """
+
+    code = 404
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id!r} not found")
+        self.run_id = run_id
+
+
+class RunAlreadyExistsError(StoreError):
+    """``create_run`` was given an id that is already stored.
+
+    Attributes:
+        run_id: The duplicate id.
+    """
+
+    code = 409
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id!r} already exists")
+        self.run_id = run_id
+
+
+class BlobNotFoundError(StoreError):
+    """No blob has the requested sha256.
+
+    Attributes:
+        sha256: The hash that was looked up.
+    """
+
+    code = 404
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(f"blob {sha256} not found")
+        self.sha256 = sha256
+
+
+class StoreCorruptedError(StoreError):
+    """The database file exists but cannot be read as a database.
+
+    The store never repairs, overwrites or deletes such a file: it may hold the only copy of
+    the user's runs.
+
+    Attributes:
+        path: The database file (or masked URL) that failed.
+    """
+
+    code = 500
+
+    def __init__(self, path: str, detail: str = "") -> None:
+        reason = f" ({detail})" if detail else ""
+        super().__init__(
+            f"the run database {path} is corrupted or not a database{reason}. The file was "
+            "NOT overwritten or deleted: move it aside (or restore a backup) and a new, "
+            "empty store will be created in its place."
+        )
+        self.path = path

@@ -1,0 +1,197 @@
+"""Where the run store lives: resolved the same way by the kernel and the Jupyter server.
+
+Stdlib only, so the kernel extension can resolve the location without importing SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "BLOBS_ENV_VAR",
+    "DB_FILENAME",
+    "STORE_ENV_VAR",
+    "StoreLocation",
+    "default_store_dir",
+    "mask_url",
+    "resolve_store_location",
+]
+
+STORE_ENV_VAR = "MLOPS_JUPYTER_STORE"
+BLOBS_ENV_VAR = "MLOPS_JUPYTER_BLOBS"
+DB_FILENAME = "runs.db"
+_BLOBS_DIRNAME = "blobs"
+_SECRET_QUERY_KEYS = {"password", "passwd", "pwd", "secret", "token", "sslpassword"}
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """A resolved store: the database and the blob directory.
+
+    Attributes:
+        db_url: SQLAlchemy database URL (``sqlite:////abs/path/runs.db`` for local stores).
+        blob_root: Absolute directory of the content-addressed blob store.
+        description: Human-readable location for logs and the UI (a directory path, or the
+            URL with any password masked).
+    """
+
+    db_url: str
+    blob_root: str
+    description: str
+
+    @classmethod
+    def for_directory(cls, directory: str | os.PathLike[str]) -> StoreLocation:
+        """Build the location of a store kept in one directory (``runs.db`` + ``blobs/``).
+
+        Args:
+            directory: The store directory; ``~`` is expanded and relative paths are made
+                absolute against the current directory.
+
+        Returns:
+            The location.
+        """
+        path = _absolute(os.fspath(directory))
+        return cls(
+            db_url=_sqlite_url(path / DB_FILENAME),
+            blob_root=str(path / _BLOBS_DIRNAME),
+            description=str(path),
+        )
+
+    @property
+    def scheme(self) -> str:
+        """Database kind without the driver, e.g. ``"sqlite"`` or ``"postgresql"``."""
+        return self.db_url.split(":", 1)[0].split("+", 1)[0].lower()
+
+    @property
+    def sqlite_path(self) -> str | None:
+        """Path of the SQLite database file, or None (not SQLite, or in-memory)."""
+        return _sqlite_path(self.db_url)
+
+
+def _absolute(path: str) -> Path:
+    # abspath rather than resolve(): keep symlinked paths as the user wrote them.
+    return Path(os.path.abspath(os.path.expanduser(path)))
+
+
+def _sqlite_url(path: Path) -> str:
+    # sqlite:/// + absolute path gives the four-slash form on POSIX (sqlite:////home/...).
+    return "sqlite:///" + path.as_posix()
+
+
+def _sqlite_path(url: str) -> str | None:
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+", 1)[0].lower() != "sqlite":
+        return None
+    path = rest[1:] if rest.startswith("/") else rest
+    path = path.split("?", 1)[0]
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
+
+
+def default_store_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Return the per-user default store directory.
+
+    ``$XDG_DATA_HOME/mlops-jupyter`` when ``XDG_DATA_HOME`` is an absolute path, else
+    ``~/.local/share/mlops-jupyter``. It does not depend on the current directory, so a
+    kernel started next to any notebook and the Jupyter server agree on it.
+
+    Args:
+        environ: Environment to read (default ``os.environ``).
+
+    Returns:
+        The absolute directory (not created).
+    """
+    env = os.environ if environ is None else environ
+    xdg = env.get("XDG_DATA_HOME", "")
+    # The XDG spec says relative values are invalid and must be ignored.
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "mlops-jupyter"
+    home = env.get("HOME") or os.path.expanduser("~")
+    return Path(os.path.abspath(home)) / ".local" / "share" / "mlops-jupyter"
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with its password (and password-like query values) replaced by ``***``.
+
+    Args:
+        url: A database URL such as ``postgresql://user:secret@host/db``.
+
+    Returns:
+        The URL safe to log or show, e.g. ``postgresql://user:***@host/db``.
+    """
+    # Imported here: only URL settings need it, and this module loads with every kernel.
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hostinfo = netloc.rpartition("@")
+            if ":" in userinfo:
+                user = userinfo.split(":", 1)[0]
+                netloc = f"{user}:***@{hostinfo}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            if any(k.lower() in _SECRET_QUERY_KEYS for k, _ in pairs):
+                query = urlencode(
+                    [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs],
+                    safe="*",
+                )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        # An unparsable URL may still hold a secret: show only its scheme.
+        return url.split("://", 1)[0] + "://***"
+
+
+def resolve_store_location(
+    environ: Mapping[str, str] | None = None, override: str | None = None
+) -> StoreLocation:
+    """Work out where the run store is.
+
+    The setting is ``override`` (the server's ``store`` traitlet) if non-empty, else the
+    ``MLOPS_JUPYTER_STORE`` environment variable, else the per-user default directory (see
+    :func:`default_store_dir`).
+
+    A setting containing ``://`` is a database URL. Its blobs go to ``MLOPS_JUPYTER_BLOBS``
+    if set, else (for ``sqlite:///path/x.db``) to ``blobs/`` beside the database file, else
+    to ``<default dir>/blobs``. Relative SQLite paths are made absolute.
+
+    Any other setting is a directory (``~`` expanded, made absolute against the current
+    directory) holding ``runs.db`` and ``blobs/``. Prefer absolute paths: a kernel's
+    current directory is its notebook's folder, the server's is where it was started.
+
+    Args:
+        environ: Environment to read (default ``os.environ``).
+        override: Explicit setting that wins over the environment.
+
+    Returns:
+        The resolved location (nothing is created on disk).
+    """
+    env = os.environ if environ is None else environ
+    setting = (override or "").strip() or env.get(STORE_ENV_VAR, "").strip()
+    if not setting:
+        return StoreLocation.for_directory(default_store_dir(env))
+    if "://" not in setting:
+        return StoreLocation.for_directory(setting)
+
+    db_url = setting
+    sqlite_path = _sqlite_path(setting)
+    if sqlite_path is not None:
+        absolute = _absolute(sqlite_path)
+        query = setting.split("?", 1)[1] if "?" in setting else ""
+        db_url = setting.split("://", 1)[0] + ":///" + absolute.as_posix()
+        if query:
+            db_url += "?" + query
+    blobs = env.get(BLOBS_ENV_VAR, "").strip()
+    if blobs:
+        blob_root = _absolute(blobs)
+    elif sqlite_path is not None:
+        blob_root = _absolute(sqlite_path).parent / _BLOBS_DIRNAME
+    else:
+        blob_root = default_store_dir(env) / _BLOBS_DIRNAME
+    return StoreLocation(db_url=db_url, blob_root=str(blob_root), description=mask_url(db_url))

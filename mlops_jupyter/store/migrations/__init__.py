@@ -1,0 +1,1 @@
+"""Alembic migrations of the SQL run store (run by ``SqlRunStore``, not imported)."""

@@ -1,0 +1,983 @@
+"""Run store on SQLAlchemy Core: SQLite today, PostgreSQL with the same tables.
+
+Importing this module imports SQLAlchemy (tens of milliseconds), so it is only loaded when a
+store is opened (see :func:`mlops_jupyter.store.open_store`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import socket
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Double,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    create_engine,
+    event,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
+from sqlalchemy.sql.expression import ClauseElement
+
+from ..models import MetricPoint, Run, RunStatus, format_datetime, utcnow
+from .base import RunStore
+from .blobs import LocalBlobStore
+from .errors import (
+    BlobNotFoundError,
+    InvalidArgumentError,
+    RunAlreadyExistsError,
+    RunNotFoundError,
+    StoreCorruptedError,
+    StoreError,
+)
+from .location import StoreLocation
+from .schema import SCHEMA_REVISION, metric_steps, metrics, params, runs, tags
+
+__all__ = ["MIGRATIONS_DIR", "SCHEMA_REVISION", "SqlRunStore", "alembic_config"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# Row is generic over a tuple in SQLAlchemy 2.0 and variadic in 2.1; rows are used by
+# attribute name here, so spell them as Any to type-check against both.
+_Row = Any
+
+#: Alembic script directory, inside the package so it ships in the wheel.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_BUSY_TIMEOUT_MS = 5_000
+# Total time a transaction keeps retrying on "database is locked" before giving up. Large on
+# purpose: losing a run is worse than a slow cell, and SQLite's own busy handler already
+# waited up to _BUSY_TIMEOUT_MS per attempt.
+_LOCK_DEADLINE_S = 120.0
+_RETRY_FIRST_DELAY_S = 0.002
+_RETRY_MAX_DELAY_S = 0.25
+# SQLite builds before 3.32 cap bound parameters at 999 per statement.
+_IN_CHUNK = 500
+# Arbitrary constant naming the migration lock among PostgreSQL advisory locks.
+_PG_MIGRATION_LOCK_ID = 0x6D6C6F7073
+
+_RUN_COLUMNS = tuple(c.name for c in runs.columns)
+_METRIC_COLUMNS = ("run_id", "key", "value", "step", "timestamp")
+_STEP_COLUMNS = ("run_id", "key", "step", "value", "timestamp")
+# Fields kept outside the ``record`` JSON: in columns, in their own tables, in blobs, or
+# derived (duration).
+_NOT_IN_RECORD = frozenset(_RUN_COLUMNS) | {
+    "params",
+    "metrics",
+    "tags",
+    "env",
+    "history",
+    "duration",
+}
+
+
+def _json_default(value: Any) -> Any:
+    # Params and extras come from user code: NumPy scalars and arrays, sets, paths... A
+    # tracked cell must not fail because of them, so keep what JSON can express.
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            pass
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    return str(value)
+
+
+def _dumps_internal(value: Any) -> str:
+    # Internal columns keep NaN/Infinity as JSON's non-standard tokens, which json.loads
+    # reads back as floats: stored runs come back exactly as written. Strict JSON is
+    # produced at the API boundary (Run.to_json).
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+def _nan_to_none(value: float) -> float | None:
+    return None if value != value else value
+
+
+def _param_row(run_id: str, key: str, value: Any) -> dict[str, Any]:
+    value_num: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            value_num = _nan_to_none(float(value))
+        except OverflowError:  # an int too large for a double
+            value_num = None
+    return {
+        "run_id": run_id,
+        "key": key,
+        "value_json": _dumps_internal(value),
+        "value_num": value_num,
+        "value_text": value if isinstance(value, str) else None,
+    }
+
+
+def _chunks(items: Sequence[T], size: int = _IN_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _orig_message(exc: DBAPIError) -> str:
+    return str(exc.orig).lower()
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    message = _orig_message(exc)
+    return (
+        "database is locked" in message
+        or "database is busy" in message
+        or ("database table is locked" in message)
+    )
+
+
+def _is_corrupt(exc: DBAPIError) -> bool:
+    message = _orig_message(exc)
+    return any(
+        s in message for s in ("not a database", "malformed", "file is encrypted", "disk image")
+    )
+
+
+def _validate_run(run: Run) -> None:
+    if not isinstance(run, Run):
+        raise InvalidArgumentError(f"expected a Run, got {type(run).__name__}")
+    if not isinstance(run.id, str) or not run.id or len(run.id) > 64:
+        raise InvalidArgumentError(f"invalid run id {run.id!r:.80}: 1 to 64 characters")
+    if not isinstance(run.experiment, str) or not run.experiment:
+        raise InvalidArgumentError("a run needs a non-empty experiment name")
+    try:
+        RunStatus(run.status)
+    except ValueError:
+        raise InvalidArgumentError(f"invalid run status {run.status!r}") from None
+
+
+def _metric_values(run: Run) -> dict[str, float | None]:
+    try:
+        return {str(k): _nan_to_none(float(v)) for k, v in run.metrics.items()}
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"metric values must be numbers: {exc}") from None
+
+
+def _status_value(status: RunStatus | str | None) -> str | None:
+    if status is None:
+        return None
+    try:
+        return RunStatus(status).value
+    except ValueError:
+        raise InvalidArgumentError(f"unknown run status {status!r}") from None
+
+
+class _Prepared:
+    """A Core statement compiled once for the dialect, then run with ``exec_driver_sql``.
+
+    The hot paths issue several small statements per call; skipping SQLAlchemy's
+    per-execution cache-key generation and parameter processing roughly halves the cost of
+    each. Only types without bind processors (str, int, float, None) are passed.
+    """
+
+    __slots__ = ("defaults", "order", "sql")
+
+    def __init__(
+        self, stmt: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None
+    ) -> None:
+        compiled = stmt.compile(
+            dialect=dialect, column_keys=None if column_keys is None else list(column_keys)
+        )
+        self.sql = str(compiled)
+        positional = getattr(compiled, "positional", False)
+        order = getattr(compiled, "positiontup", None)
+        self.order: tuple[str, ...] | None = tuple(order or ()) if positional else None
+        # Literals in the statement (e.g. status = 'running') compile to parameters too.
+        names = getattr(compiled, "bind_names", {})
+        self.defaults: dict[str, Any] = {
+            names[bp]: bp.effective_value
+            for bp in getattr(compiled, "binds", {}).values()
+            if not bp.required and bp in names
+        }
+
+    def bind(self, values: Mapping[str, Any]) -> Any:
+        if self.defaults:
+            values = {**self.defaults, **values}
+        if self.order is None:
+            return dict(values)
+        return tuple([values[k] for k in self.order])
+
+    def execute(self, conn: Connection, values: Mapping[str, Any]) -> CursorResult[Any]:
+        return conn.exec_driver_sql(self.sql, self.bind(values))
+
+    def executemany(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            conn.exec_driver_sql(self.sql, [self.bind(r) for r in rows])
+
+
+class _Statements:
+    """The store's fixed statements, each compiled on first use (opening stays cheap)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+
+    def _upsert_metrics(self) -> Any:
+        if self.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            return sqlite_insert(metrics)
+        if self.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(metrics)
+        raise StoreError(f"unsupported database {self.dialect.name}")
+
+    @cached_property
+    def run_insert(self) -> _Prepared:
+        return _Prepared(runs.insert(), self.dialect, _RUN_COLUMNS)
+
+    @cached_property
+    def run_update(self) -> _Prepared:
+        # heartbeat_at only moves forward: heartbeats come from another thread, and the
+        # caller's Run may still hold an older value, which would make a live run look
+        # stale to mark_stale_runs_crashed.
+        new_beat = cast(bindparam("b_heartbeat_at", type_=String(32)), String(32))
+        stmt = (
+            runs.update()
+            .where(runs.c.id == bindparam("b_id"))
+            .values(
+                heartbeat_at=case(
+                    (new_beat.is_(None), runs.c.heartbeat_at),
+                    (runs.c.heartbeat_at.is_(None), new_beat),
+                    (runs.c.heartbeat_at < new_beat, new_beat),
+                    else_=runs.c.heartbeat_at,
+                )
+            )
+        )
+        keys = [c for c in _RUN_COLUMNS if c not in ("id", "heartbeat_at")]
+        return _Prepared(stmt, self.dialect, keys)
+
+    @cached_property
+    def run_exists(self) -> _Prepared:
+        return _Prepared(select(runs.c.id).where(runs.c.id == bindparam("id")), self.dialect)
+
+    @cached_property
+    def run_select(self) -> _Prepared:
+        return _Prepared(select(runs).where(runs.c.id == bindparam("id")), self.dialect)
+
+    @cached_property
+    def children_select(self) -> _Prepared:
+        # One round trip instead of three: (kind, key, text, num) rows for params ("p"),
+        # final metrics ("m") and tags ("t").
+        rid: Any = bindparam("run_id")
+        no_text = cast(null(), Text)
+        no_num = cast(null(), Double)
+        stmt = union_all(
+            select(literal_column("'p'"), params.c.key, params.c.value_json, no_num).where(
+                params.c.run_id == rid
+            ),
+            select(literal_column("'m'"), metrics.c.key, no_text, metrics.c.value).where(
+                metrics.c.run_id == rid
+            ),
+            select(literal_column("'t'"), tags.c.key, tags.c.value, no_num).where(
+                tags.c.run_id == rid
+            ),
+        )
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
+    def params_insert(self) -> _Prepared:
+        return _Prepared(
+            params.insert(),
+            self.dialect,
+            ["run_id", "key", "value_json", "value_num", "value_text"],
+        )
+
+    @cached_property
+    def params_delete(self) -> _Prepared:
+        stmt = params.delete().where(params.c.run_id == bindparam("b_run_id"))
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
+    def tags_insert(self) -> _Prepared:
+        return _Prepared(tags.insert(), self.dialect, ["run_id", "key", "value"])
+
+    @cached_property
+    def tags_delete(self) -> _Prepared:
+        stmt = tags.delete().where(tags.c.run_id == bindparam("b_run_id"))
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
+    def metrics_insert(self) -> _Prepared:
+        return _Prepared(metrics.insert(), self.dialect, _METRIC_COLUMNS)
+
+    @cached_property
+    def metrics_select(self) -> _Prepared:
+        stmt = select(metrics.c.key, metrics.c.value).where(
+            metrics.c.run_id == bindparam("b_run_id")
+        )
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
+    def metrics_delete_key(self) -> _Prepared:
+        stmt = metrics.delete().where(
+            metrics.c.run_id == bindparam("b_run_id"), metrics.c.key == bindparam("b_key")
+        )
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
+    def metrics_set_value(self) -> _Prepared:
+        # update_run: a new value for the key, keeping the step/timestamp it was logged at.
+        stmt = self._upsert_metrics()
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[metrics.c.run_id, metrics.c.key],
+            set_={"value": stmt.excluded.value},
+        )
+        return _Prepared(stmt, self.dialect, _METRIC_COLUMNS)
+
+    @cached_property
+    def metrics_log_final(self) -> _Prepared:
+        # log_metric_points: replace the final value only with a later (step, timestamp).
+        stmt = self._upsert_metrics()
+        new = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[metrics.c.run_id, metrics.c.key],
+            set_={"value": new.value, "step": new.step, "timestamp": new.timestamp},
+            where=or_(
+                new.step > metrics.c.step,
+                and_(new.step == metrics.c.step, new.timestamp >= metrics.c.timestamp),
+            ),
+        )
+        return _Prepared(stmt, self.dialect, _METRIC_COLUMNS)
+
+    @cached_property
+    def steps_insert(self) -> _Prepared:
+        return _Prepared(metric_steps.insert(), self.dialect, _STEP_COLUMNS)
+
+    @cached_property
+    def steps_select(self) -> _Prepared:
+        stmt = (
+            select(metric_steps.c.step, metric_steps.c.value, metric_steps.c.timestamp)
+            .where(
+                metric_steps.c.run_id == bindparam("b_run_id"),
+                metric_steps.c.key == bindparam("b_key"),
+            )
+            .order_by(metric_steps.c.step, metric_steps.c.timestamp)
+        )
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
+    def heartbeat(self) -> _Prepared:
+        stmt = (
+            runs.update()
+            .where(runs.c.id == bindparam("b_id"), runs.c.status == RunStatus.RUNNING.value)
+            .values(heartbeat_at=bindparam("b_at"))
+        )
+        return _Prepared(stmt, self.dialect)
+
+
+class SqlRunStore(RunStore):
+    """Run store on a SQL database through SQLAlchemy Core.
+
+    On SQLite the database runs in WAL mode with ``synchronous=NORMAL``; write transactions
+    start with ``BEGIN IMMEDIATE`` and are retried with backoff while the database is locked,
+    so several kernels can write at once. The schema is created or upgraded on open with
+    Alembic, which is only imported when the schema is not current.
+
+    Instances are thread-safe (each operation checks a connection out of a pool).
+
+    Args:
+        location: Database URL and blob directory.
+
+    Raises:
+        StoreCorruptedError: If the database file is not a readable database (it is left
+            untouched).
+        StoreError: If the database cannot be opened or migrated.
+    """
+
+    def __init__(self, location: StoreLocation) -> None:
+        super().__init__(LocalBlobStore(location.blob_root))
+        self.location = location
+        self._display = location.sqlite_path or location.description
+        if location.sqlite_path is not None:
+            Path(location.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._engine = self._create_engine()
+        except ArgumentError:
+            # The message would repeat the URL, password included.
+            raise StoreError(f"invalid database URL {location.description}") from None
+        except (ImportError, SQLAlchemyError) as exc:  # e.g. the database driver is missing
+            raise StoreError(f"cannot open the run database {self._display}: {exc}") from exc
+        self._write_engine = self._engine.execution_options(mlops_write=True)
+        self._sql = _Statements(self._engine.dialect)
+        try:
+            #: Whether opening this store ran the migrations (False if already current).
+            self.migrated = self._ensure_schema()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SqlRunStore({self._display!r})"
+
+    # -- connection handling ----------------------------------------------------------
+
+    def _create_engine(self) -> Engine:
+        if self.location.scheme != "sqlite":
+            return create_engine(self.location.db_url, pool_pre_ping=True)
+
+        engine = create_engine(self.location.db_url)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take BEGIN away from the sqlite3 module (it would defer it until the first
+            # DML statement) so that _on_begin decides when and how transactions start.
+            # isolation_level only counts in the legacy mode, which Python 3.16 stops
+            # making the default; commit()/rollback() still end our transactions in it.
+            legacy = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", None)
+            if legacy is not None:
+                dbapi_conn.autocommit = legacy
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            try:
+                # busy_timeout first: switching to WAL needs a lock another process may hold.
+                cursor.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+                cursor.execute("PRAGMA foreign_keys = ON")
+            finally:
+                cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            # IMMEDIATE takes the write lock up front: a deferred transaction that reads
+            # and then writes can fail with SQLITE_BUSY without the busy handler waiting.
+            if conn.get_execution_options().get("mlops_write"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        return engine
+
+    def _transact(self, fn: Callable[[Connection], T], *, write: bool) -> T:
+        """Run ``fn`` in a transaction, retrying while the database is locked.
+
+        ``fn`` may run several times, so it must not have side effects outside the
+        database. Write transactions commit when ``fn`` returns; read ones roll back.
+        """
+        engine = self._write_engine if write else self._engine
+        delay = _RETRY_FIRST_DELAY_S
+        deadline: float | None = None
+        while True:
+            try:
+                with engine.connect() as conn:
+                    if not write:
+                        # Autobegin emits BEGIN (one snapshot for all of fn's reads); the
+                        # transaction is rolled back when the connection goes back to the
+                        # pool.
+                        return fn(conn)
+                    with conn.begin():
+                        return fn(conn)
+            except OperationalError as exc:
+                if not _is_busy(exc):
+                    raise self._translate(exc) from exc
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + _LOCK_DEADLINE_S
+                if now >= deadline:
+                    raise StoreError(
+                        f"the run database {self._display} stayed locked for more than "
+                        f"{_LOCK_DEADLINE_S:.0f} s"
+                    ) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, _RETRY_MAX_DELAY_S)
+            except SQLAlchemyError as exc:
+                raise self._translate(exc) from exc
+
+    def _translate(self, exc: SQLAlchemyError) -> StoreError:
+        if isinstance(exc, DBAPIError):
+            if _is_corrupt(exc):
+                return StoreCorruptedError(self._display, str(exc.orig))
+            if "unable to open database" in _orig_message(exc):
+                return StoreError(f"cannot open the run database {self._display}: {exc.orig}")
+            return StoreError(f"database error ({self._display}): {exc.orig}")
+        return StoreError(f"database error ({self._display}): {exc}")
+
+    # -- schema -----------------------------------------------------------------------
+
+    def _ensure_schema(self) -> bool:
+        def read_version(conn: Connection) -> set[str] | None:
+            try:
+                rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+                return {str(v) for v in rows.scalars()}
+            except (OperationalError, ProgrammingError) as exc:
+                if _is_busy(exc) or _is_corrupt(exc):
+                    raise
+                return None  # no alembic_version table: a new database
+
+        if self._transact(read_version, write=False) == {SCHEMA_REVISION}:
+            return False
+        return self._transact(self._migrate, write=True)
+
+    def _migrate(self, conn: Connection) -> bool:
+        # Runs inside the write transaction, which is the migration lock: on SQLite BEGIN
+        # IMMEDIATE excludes every other writer, on PostgreSQL an advisory lock does. The
+        # DDL commits or rolls back with it.
+        from sqlalchemy import inspect
+
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK_ID})")
+        current: set[str] = set()
+        if inspect(conn).has_table("alembic_version"):
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+            current = {str(v) for v in rows.scalars()}
+            if current == {SCHEMA_REVISION}:
+                return False  # another process migrated while we waited for the lock
+
+        from alembic import command
+        from alembic.util import CommandError
+
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        try:
+            command.upgrade(config, "head")
+        except CommandError as exc:
+            raise StoreError(
+                f"the run database {self._display} has schema revision "
+                f"{', '.join(sorted(current)) or '?'}, which this version of mlops-jupyter "
+                f"does not know (it expects {SCHEMA_REVISION}); upgrade mlops-jupyter"
+            ) from exc
+        log.info("migrated the run database %s to schema %s", self._display, SCHEMA_REVISION)
+        return True
+
+    # -- row conversion ---------------------------------------------------------------
+
+    def _run_columns(self, run: Run) -> dict[str, Any]:
+        # Blobs are written before the transaction: it may be retried, and an orphan blob
+        # left by a failed transaction is harmless (content-addressed, immutable).
+        env_sha = self.put_json_blob(run.env) if run.env else None
+        history_sha = self.put_json_blob(run.history) if run.history else None
+        data = run.to_json(strict=False)
+        columns = {name: data.get(name) for name in _RUN_COLUMNS}
+        columns["source"] = run.source or ""
+        columns["record"] = _dumps_internal(
+            {k: v for k, v in data.items() if k not in _NOT_IN_RECORD}
+        )
+        columns["env_sha256"] = env_sha
+        columns["history_sha256"] = history_sha
+        return columns
+
+    @staticmethod
+    def _child_rows(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        # Keyed by str(key) first: {1: a, "1": b} must not collide on the primary key.
+        param_values = {str(k): v for k, v in run.params.items()}
+        param_rows = [_param_row(run.id, k, v) for k, v in param_values.items()]
+        tag_values = {str(k): str(v) for k, v in run.tags.items()}
+        tag_rows = [{"run_id": run.id, "key": k, "value": v} for k, v in tag_values.items()]
+        return param_rows, tag_rows
+
+    def _load_blob(self, sha: str | None, empty: Any) -> Any:
+        if sha is None:
+            return empty
+        try:
+            return self.get_json_blob(sha)
+        except (BlobNotFoundError, ValueError):
+            # Keep the run readable if its blob was lost or is not reachable from here
+            # (e.g. a PostgreSQL store used from another machine).
+            log.warning("blob %s missing or unreadable in %s", sha, self.blobs.root)
+            return empty
+
+    def _build_run(self, row: _Row, children: Sequence[_Row]) -> Run:
+        data: dict[str, Any] = json.loads(row.record)
+        for name in _RUN_COLUMNS:
+            data[name] = getattr(row, name)
+        run_params: dict[str, Any] = {}
+        run_metrics: dict[str, float] = {}
+        run_tags: dict[str, str] = {}
+        for kind, key, text, num in sorted(children, key=lambda c: c[1]):
+            if kind == "p":
+                run_params[key] = json.loads(text)
+            elif kind == "m":
+                run_metrics[key] = math.nan if num is None else float(num)
+            else:
+                run_tags[key] = text
+        data["params"] = run_params
+        data["tags"] = run_tags
+        data["env"] = self._load_blob(row.env_sha256, {})
+        data["history"] = self._load_blob(row.history_sha256, [])
+        run = Run.from_json(data)
+        # from_json would read these again; set them directly (NaN arrives as None).
+        run.metrics = run_metrics
+        return run
+
+    def _require_run(self, conn: Connection, run_id: str) -> None:
+        if self._sql.run_exists.execute(conn, {"id": run_id}).first() is None:
+            raise RunNotFoundError(run_id)
+
+    # -- primitives -------------------------------------------------------------------
+
+    def create_run(self, run: Run) -> None:
+        """Insert a new run (see :meth:`RunStore.create_run`)."""
+        _validate_run(run)
+        metric_values = _metric_values(run)
+        columns = self._run_columns(run)
+        param_rows, tag_rows = self._child_rows(run)
+        now = time.time()
+        metric_rows = [
+            {
+                "run_id": run.id,
+                "key": k,
+                "value": value,
+                "step": 0,
+                "timestamp": now,
+            }
+            for k, value in metric_values.items()
+        ]
+        sql = self._sql
+
+        def write(conn: Connection) -> None:
+            try:
+                sql.run_insert.execute(conn, columns)
+            except IntegrityError:
+                raise RunAlreadyExistsError(run.id) from None
+            sql.params_insert.executemany(conn, param_rows)
+            sql.tags_insert.executemany(conn, tag_rows)
+            sql.metrics_insert.executemany(conn, metric_rows)
+
+        self._transact(write, write=True)
+
+    def update_run(self, run: Run) -> None:
+        """Replace the stored run (see :meth:`RunStore.update_run`).
+
+        ``run.metrics`` replaces the final metric values: keys missing from it are
+        removed. A key that already had a final value keeps the step and timestamp it was
+        logged at, so later points still only win with a later step. ``heartbeat_at`` is
+        the exception to "replace": it never moves backwards.
+        """
+        _validate_run(run)
+        new_metrics = _metric_values(run)
+        columns = self._run_columns(run)
+        columns["b_id"] = columns.pop("id")
+        columns["b_heartbeat_at"] = columns.pop("heartbeat_at")
+        param_rows, tag_rows = self._child_rows(run)
+        now = time.time()
+        key = {"b_run_id": run.id}
+        sql = self._sql
+
+        def write(conn: Connection) -> None:
+            if sql.run_update.execute(conn, columns).rowcount == 0:
+                raise RunNotFoundError(run.id)
+            sql.params_delete.execute(conn, key)
+            sql.params_insert.executemany(conn, param_rows)
+            sql.tags_delete.execute(conn, key)
+            sql.tags_insert.executemany(conn, tag_rows)
+            old: dict[str, float | None] = {
+                r.key: r.value for r in sql.metrics_select.execute(conn, key)
+            }
+            changed = [
+                {"run_id": run.id, "key": k, "value": v, "step": 0, "timestamp": now}
+                for k, v in new_metrics.items()
+                if k not in old or (old[k] != v and not (old[k] is None and v is None))
+            ]
+            sql.metrics_set_value.executemany(conn, changed)
+            removed = [{"b_run_id": run.id, "b_key": k} for k in old if k not in new_metrics]
+            sql.metrics_delete_key.executemany(conn, removed)
+
+        self._transact(write, write=True)
+
+    def log_metric_points(self, run_id: str, points: Sequence[MetricPoint]) -> None:
+        """Append metric points (see :meth:`RunStore.log_metric_points`).
+
+        Non-finite values are kept (NaN is stored as NULL). Rows are bound as plain tuples
+        through the driver's ``executemany``; a million points take a few seconds.
+        """
+        try:
+            rows = [
+                (
+                    run_id,
+                    p.key,
+                    int(p.step),
+                    v if (v := float(p.value)) == v else None,
+                    float(p.timestamp),
+                )
+                for p in points
+            ]
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InvalidArgumentError(f"invalid metric point: {exc}") from None
+        # (step, timestamp, row index) of the winning point per key; >= lets the later of
+        # two identical (step, timestamp) points win.
+        best: dict[str, tuple[int, float, int]] = {}
+        for i, (_, key, step, _, timestamp) in enumerate(rows):
+            current = best.get(key)
+            if current is None or (step, timestamp) >= (current[0], current[1]):
+                best[key] = (step, timestamp, i)
+        finals = [
+            {"run_id": run_id, "key": key, "value": rows[i][3], "step": step, "timestamp": ts}
+            for key, (step, ts, i) in best.items()
+        ]
+        steps = self._sql.steps_insert
+        bound: Sequence[Any] = rows
+        if steps.order is None:
+            bound = [dict(zip(_STEP_COLUMNS, r, strict=True)) for r in rows]
+        sql = self._sql
+
+        def write(conn: Connection) -> None:
+            self._require_run(conn, run_id)
+            if rows:
+                conn.exec_driver_sql(steps.sql, bound)
+                sql.metrics_log_final.executemany(conn, finals)
+
+        self._transact(write, write=True)
+
+    def heartbeat(self, run_ids: Sequence[str], at: datetime | None = None) -> None:
+        """Record heartbeats (see :meth:`RunStore.heartbeat`)."""
+        stamp = format_datetime(at or utcnow())
+        rows = [{"b_id": run_id, "b_at": stamp} for run_id in dict.fromkeys(run_ids)]
+        if not rows:
+            return
+        sql = self._sql
+
+        def write(conn: Connection) -> None:
+            sql.heartbeat.executemany(conn, rows)
+
+        self._transact(write, write=True)
+
+    def get_run(self, run_id: str) -> Run:
+        """Return one run (see :meth:`RunStore.get_run`)."""
+        if not isinstance(run_id, str):
+            raise InvalidArgumentError(f"run id must be a string, got {type(run_id).__name__}")
+        sql = self._sql
+
+        def read(conn: Connection) -> tuple[_Row, Sequence[_Row]]:
+            row = sql.run_select.execute(conn, {"id": run_id}).first()
+            if row is None:
+                raise RunNotFoundError(run_id)
+            return row, sql.children_select.execute(conn, {"run_id": run_id}).all()
+
+        row, children = self._transact(read, write=False)
+        return self._build_run(row, children)
+
+    @staticmethod
+    def _filters(experiment: str | None, status: RunStatus | str | None) -> list[Any]:
+        clauses: list[Any] = []
+        if experiment is not None:
+            clauses.append(runs.c.experiment == experiment)
+        status_value = _status_value(status)
+        if status_value is not None:
+            clauses.append(runs.c.status == status_value)
+        return clauses
+
+    def search_runs(
+        self,
+        *,
+        experiment: str | None = None,
+        status: RunStatus | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Run]:
+        """Return matching runs, newest first (see :meth:`RunStore.search_runs`)."""
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise InvalidArgumentError(f"limit must be a non-negative integer, got {limit!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise InvalidArgumentError(f"offset must be a non-negative integer, got {offset!r}")
+        query = (
+            select(runs)
+            .where(*self._filters(experiment, status))
+            .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        no_text = cast(null(), Text)
+        no_num = cast(null(), Double)
+
+        def read(conn: Connection) -> tuple[Sequence[_Row], dict[str, list[_Row]]]:
+            run_rows = conn.execute(query).all()
+            children: dict[str, list[_Row]] = {}
+            for chunk in _chunks([r.id for r in run_rows]):
+                ids = list(chunk)
+                child_query = union_all(
+                    select(
+                        params.c.run_id,
+                        literal_column("'p'"),
+                        params.c.key,
+                        params.c.value_json,
+                        no_num,
+                    ).where(params.c.run_id.in_(ids)),
+                    select(
+                        metrics.c.run_id,
+                        literal_column("'m'"),
+                        metrics.c.key,
+                        no_text,
+                        metrics.c.value,
+                    ).where(metrics.c.run_id.in_(ids)),
+                    select(
+                        tags.c.run_id, literal_column("'t'"), tags.c.key, tags.c.value, no_num
+                    ).where(tags.c.run_id.in_(ids)),
+                )
+                for r in conn.execute(child_query):
+                    children.setdefault(r[0], []).append(tuple(r)[1:])
+            return run_rows, children
+
+        run_rows, children = self._transact(read, write=False)
+        return [self._build_run(r, children.get(r.id, ())) for r in run_rows]
+
+    def count_runs(self, *, experiment: str | None = None, status: RunStatus | None = None) -> int:
+        """Return how many runs match (one ``COUNT(*)`` query)."""
+        query = select(func.count()).select_from(runs).where(*self._filters(experiment, status))
+
+        def read(conn: Connection) -> int:
+            return int(conn.execute(query).scalar_one())
+
+        return self._transact(read, write=False)
+
+    def experiments(self) -> list[str]:
+        """Return the experiment names that have runs, sorted."""
+        query = select(runs.c.experiment).distinct().order_by(runs.c.experiment)
+
+        def read(conn: Connection) -> list[str]:
+            return [str(v) for v in conn.execute(query).scalars()]
+
+        return self._transact(read, write=False)
+
+    def metric_series(self, run_id: str, key: str) -> list[MetricPoint]:
+        """Return the points of one metric (see :meth:`RunStore.metric_series`)."""
+        sql = self._sql
+
+        def read(conn: Connection) -> list[Any]:
+            result = sql.steps_select.execute(conn, {"b_run_id": run_id, "b_key": key})
+            # The DBAPI cursor's plain tuples: building a Row per point would double the
+            # cost of reading a long series.
+            rows: list[Any] = list(result.cursor.fetchall()) if result.cursor is not None else []
+            result.close()
+            if not rows:
+                self._require_run(conn, run_id)
+            return rows
+
+        nan = math.nan
+        return [
+            MetricPoint(key, nan if value is None else value, step, timestamp)
+            for step, value, timestamp in self._transact(read, write=False)
+        ]
+
+    def mark_stale_runs_crashed(
+        self, lease_seconds: float, now: datetime | None = None
+    ) -> list[str]:
+        """Mark runs whose kernel is gone as crashed (see the base class)."""
+        now = now or utcnow()
+        cutoff = format_datetime(now - timedelta(seconds=lease_seconds))
+        hostname = socket.gethostname()
+        liveness = (runs.c.id, runs.c.started_at, runs.c.heartbeat_at, runs.c.host, runs.c.pid)
+        query = select(*liveness).where(runs.c.status == RunStatus.RUNNING.value)
+
+        def crash_reason(row: _Row) -> str | None:
+            last = row.heartbeat_at or row.started_at
+            if last < cutoff:
+                return f"no heartbeat for more than {lease_seconds:g} s"
+            if row.host == hostname and row.pid is not None and not _pid_alive(row.pid):
+                return f"process {row.pid} on {hostname} no longer exists"
+            return None
+
+        def find(conn: Connection) -> list[str]:
+            return [r.id for r in conn.execute(query) if crash_reason(r) is not None]
+
+        # Look without the write lock first: usually nothing is stale.
+        candidates = self._transact(find, write=False)
+        if not candidates:
+            return []
+
+        def write(conn: Connection) -> list[str]:
+            crashed: list[str] = []
+            for chunk in _chunks(candidates):
+                rows = conn.execute(
+                    select(*liveness, runs.c.record).where(
+                        runs.c.status == RunStatus.RUNNING.value, runs.c.id.in_(list(chunk))
+                    )
+                ).all()
+                for row in rows:
+                    # Checked again under the lock: the run may have sent a heartbeat or
+                    # ended meanwhile.
+                    reason = crash_reason(row)
+                    if reason is None:
+                        continue
+                    record = json.loads(row.record)
+                    extra = record.get("extra")
+                    if not isinstance(extra, dict):
+                        extra = record["extra"] = {}
+                    extra["crash_reason"] = reason
+                    conn.execute(
+                        runs.update()
+                        .where(runs.c.id == row.id)
+                        .values(
+                            status=RunStatus.CRASHED.value,
+                            ended_at=row.heartbeat_at or row.started_at,
+                            record=_dumps_internal(record),
+                        )
+                    )
+                    crashed.append(row.id)
+            return crashed
+
+        return self._transact(write, write=True)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def _forget_after_fork(self) -> None:
+        # A forked child must neither use nor close the parent's SQLite connections.
+        self._engine.dispose(close=False)
+
+
+def _pid_alive(pid: int) -> bool:
+    import psutil
+
+    if pid == os.getpid():
+        return True
+    try:
+        return bool(psutil.pid_exists(pid))
+    except (OverflowError, ValueError):
+        return False
+
+
+def alembic_config() -> Any:
+    """Return an Alembic ``Config`` for the store's migrations, built without an ini file.
+
+    Returns:
+        An ``alembic.config.Config`` whose ``script_location`` is :data:`MIGRATIONS_DIR`.
+    """
+    from alembic.config import Config
+
+    config = Config()
+    # Config values go through configparser interpolation, where % is special.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    return config
