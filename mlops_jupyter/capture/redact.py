@@ -1,0 +1,257 @@
+"""Keeping secrets out of what is recorded.
+
+Secrets are never stored: environment variables are captured from an allowlist only, URLs
+lose their credentials, and text (diffs, environment values) has well-known token formats
+masked before it leaves this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+__all__ = [
+    "ENV_ALLOWLIST",
+    "REDACTED",
+    "capture_environment_variables",
+    "is_secret_name",
+    "redact_text",
+    "strip_url_credentials",
+]
+
+REDACTED = "***REDACTED***"
+
+# Variables that change numerical results or the devices used, and hold no secret.
+ENV_ALLOWLIST: frozenset[str] = frozenset(
+    {
+        # Python
+        "PYTHONHASHSEED",
+        "PYTHONUTF8",
+        "PYTHONIOENCODING",
+        # thread pools of the BLAS/OpenMP back ends (change float summation order)
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "BLIS_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+        "MKL_CBWR",
+        "KMP_DETERMINISTIC_REDUCTION",
+        # accelerators and their determinism switches
+        "CUDA_VISIBLE_DEVICES",
+        "CUDA_DEVICE_ORDER",
+        "CUDA_LAUNCH_BLOCKING",
+        "CUBLAS_WORKSPACE_CONFIG",
+        "NVIDIA_VISIBLE_DEVICES",
+        "HIP_VISIBLE_DEVICES",
+        "ROCR_VISIBLE_DEVICES",
+        "PYTORCH_ENABLE_MPS_FALLBACK",
+        "TF_DETERMINISTIC_OPS",
+        "TF_CUDNN_DETERMINISTIC",
+        "TF_ENABLE_ONEDNN_OPTS",
+        "JAX_ENABLE_X64",
+        "JAX_PLATFORMS",
+        "JAX_DEFAULT_MATMUL_PRECISION",
+        "XLA_FLAGS",
+        # locale and time zone (sorting, parsing, date arithmetic)
+        "LANG",
+        "LC_ALL",
+        "LC_NUMERIC",
+        "LC_COLLATE",
+        "TZ",
+    }
+)
+
+_SECRET_WORDS = (
+    "TOKEN",
+    "SECRET",
+    "KEY",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "CREDENTIAL",
+    "AUTH",
+    "COOKIE",
+    "PRIVATE",
+    "SESSION",
+    "SIGNATURE",
+    "CERT",
+    "DSN",
+)
+_SECRET_PREFIXES = (
+    "JUPYTERHUB_",
+    "JPY_",
+    "AWS_",
+    "AZURE_",
+    "GOOGLE_",
+    "GCP_",
+    "GH_",
+    "GITHUB_",
+    "GITLAB_",
+    "OPENAI_",
+    "ANTHROPIC_",
+    "HF_",
+    "HUGGING_FACE_",
+    "WANDB_",
+    "MLFLOW_TRACKING_",
+    "DATABRICKS_",
+    "SLACK_",
+)
+
+# Query parameters that carry credentials under names is_secret_name does not catch.
+_SECRET_QUERY_NAMES = frozenset({"sig", "code", "pass", "pwd", "x-amz-credential"})
+
+_URL_RE = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<netloc>[^/?#]*)(?P<rest>.*)$", re.S
+)
+_SSH_SCHEMES = frozenset({"ssh", "git+ssh", "ssh+git"})
+
+# One alternation, every branch starting with a literal character: the regex engine then
+# scans for those first characters with a fast charset check instead of trying each branch
+# at each position (1 MB of text in a few ms). Prefixes that also occur inside ordinary
+# words ("task-", "disk-") check a word boundary *after* the literal prefix, with a
+# fixed-width lookbehind, so the common case (an "s" not followed by "k-") fails on the
+# cheap literal comparison. Distinctive prefixes (ghp_, AIza, xoxb-) need no boundary.
+_PATTERN_SOURCE = "|".join(
+    [
+        # GitHub: ghp_ gho_ ghu_ ghs_ ghr_ and fine-grained github_pat_
+        r"gh[pousr]_[A-Za-z0-9]{20,}",
+        r"github_pat_[A-Za-z0-9_]{20,}",
+        # OpenAI (sk-..., sk-proj-...) and Anthropic (sk-ant-...)
+        r"sk-(?<![\w\-]...)[A-Za-z0-9_\-]{20,}",
+        # AWS access key ids
+        r"A(?:KIA|SIA)(?<![A-Za-z0-9]....)[A-Z0-9]{16}(?![A-Za-z0-9])",
+        # Google API keys
+        r"AIza[A-Za-z0-9_\-]{35}",
+        # Slack
+        r"xox[abeprs]-[A-Za-z0-9\-]{10,}",
+        # PEM private keys (an unterminated block is masked to the end of the text)
+        r"-----BEGIN[A-Z ]{0,40} PRIVATE KEY-----"
+        r"(?:.*?-----END[A-Z ]{0,40} PRIVATE KEY-----|.*\Z)",
+        # HTTP authorization headers: keep the scheme word, mask the credentials
+        r"Bearer(?<![\w\-]......)[ \t]+(?P<bearer>[A-Za-z0-9\-._~+/]{16,}=*)",
+        r"bearer(?<![\w\-]......)[ \t]+(?P<bearer2>[A-Za-z0-9\-._~+/]{16,}=*)",
+        r"Authorization:[ \t]*Basic[ \t]+(?P<basic>[A-Za-z0-9+/]{8,}={0,2})",
+        # user:password@ in URLs
+        r"://(?<=[A-Za-z0-9]...)(?P<userinfo>[^\s/@:?#]*:[^\s/@?#]+)@",
+    ]
+)
+_pattern: re.Pattern[str] | None = None
+
+
+def _compiled() -> re.Pattern[str]:
+    # Compiled on first use: importing this module must stay cheap.
+    global _pattern
+    if _pattern is None:
+        _pattern = re.compile(_PATTERN_SOURCE, re.S)
+    return _pattern
+
+
+def is_secret_name(name: str) -> bool:
+    """Tell whether a variable or parameter name looks like it holds a secret.
+
+    The check is deliberately broad (case-insensitive): a name containing TOKEN, SECRET,
+    KEY, PASSWORD, PASSWD, PASSPHRASE, CREDENTIAL, AUTH, COOKIE, PRIVATE, SESSION, SIGNATURE,
+    CERT or DSN, or starting with the prefix of a service whose variables are mostly secrets
+    (JUPYTERHUB_, JPY_, AWS_, AZURE_, GOOGLE_, GITHUB_, OPENAI_, HF_, ...). Dropping a harmless
+    value is cheap; storing a secret is not.
+
+    Args:
+        name: The name, e.g. ``"MY_API_TOKEN"``.
+
+    Returns:
+        True if the name looks secret.
+    """
+    upper = name.upper()
+    return any(word in upper for word in _SECRET_WORDS) or upper.startswith(_SECRET_PREFIXES)
+
+
+def capture_environment_variables(environ: Mapping[str, str]) -> dict[str, str]:
+    """Select the environment variables worth recording for reproducibility.
+
+    Only names in :data:`ENV_ALLOWLIST` are kept (thread counts, visible devices,
+    determinism switches, hash seed, locale); a name that also looks secret is dropped all
+    the same, and values go through :func:`redact_text`.
+
+    Args:
+        environ: The environment, usually ``os.environ``.
+
+    Returns:
+        The selected variables, sorted by name.
+    """
+    return {
+        name: redact_text(environ[name])
+        for name in sorted(environ)
+        if name in ENV_ALLOWLIST and not is_secret_name(name)
+    }
+
+
+def strip_url_credentials(url: str) -> str:
+    """Remove the credentials from a URL.
+
+    ``https://user:token@host/x.git`` becomes ``https://host/x.git``; for ssh URLs the user
+    name is kept and only a password dropped (``ssh://git:pw@host/x`` becomes
+    ``ssh://git@host/x``) since ssh needs it and it is not a secret. Query parameters whose
+    names look secret (``?access_token=...``, ``&sig=...``) are removed; everything else is
+    kept byte for byte. Strings that are not ``scheme://`` URLs, such as the scp-like
+    ``git@github.com:org/repo.git`` or local paths, are returned unchanged.
+
+    Args:
+        url: The URL.
+
+    Returns:
+        The URL without credentials.
+    """
+    match = _URL_RE.match(url)
+    if match is None:
+        return url
+    scheme, netloc, rest = match.group("scheme", "netloc", "rest")
+    userinfo, at, host = netloc.rpartition("@")
+    if at:
+        user, colon, _password = userinfo.partition(":")
+        if scheme.lower() in _SSH_SCHEMES and user and not is_secret_name(user):
+            netloc = f"{user}@{host}"
+        else:
+            netloc = host
+    path, hash_, fragment = rest.partition("#")
+    path, question, query = path.partition("?")
+    if question:
+        kept = [part for part in query.split("&") if not _is_secret_query_part(part)]
+        query = "&".join(kept)
+        question = "?" if kept else ""
+    return f"{scheme}://{netloc}{path}{question}{query}{hash_}{fragment}"
+
+
+def redact_text(text: str) -> str:
+    """Mask well-known secret formats anywhere in a text.
+
+    Masked with ``***REDACTED***``: GitHub tokens (``ghp_``, ``gho_``, ``ghu_``, ``ghs_``,
+    ``ghr_``, ``github_pat_``), OpenAI/Anthropic keys (``sk-...``, ``sk-ant-...``), AWS
+    access key ids (``AKIA``/``ASIA`` + 16), Slack tokens (``xoxb-`` ...), Google API keys
+    (``AIza...``), PEM private key blocks, ``Bearer`` tokens, ``Authorization: Basic``
+    credentials and ``user:password@`` in URLs (the scheme word and the URL stay readable).
+
+    Args:
+        text: Any text, e.g. a diff or an environment value.
+
+    Returns:
+        The text with the secrets masked.
+    """
+    return _compiled().sub(_replace, text)
+
+
+def _replace(match: re.Match[str]) -> str:
+    for group in ("bearer", "bearer2", "basic", "userinfo"):
+        start = match.start(group)
+        if start >= 0:
+            offset = start - match.start()
+            whole = match.group(0)
+            return whole[:offset] + REDACTED + whole[offset + len(match.group(group)) :]
+    return REDACTED
+
+
+def _is_secret_query_part(part: str) -> bool:
+    from urllib.parse import unquote_plus
+
+    name = unquote_plus(part.partition("=")[0]).strip()
+    return is_secret_name(name) or name.lower() in _SECRET_QUERY_NAMES
