@@ -1,0 +1,116 @@
+# mlops-jupyter developer commands. `make lab` and `make test` work on a fresh machine with only
+# the system Python, Node/npm and apt: everything else is installed into .venv and node_modules.
+
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export YARN_ENABLE_PROGRESS_BARS := false
+# pip prints one "Location ... is ignored" line per package on these machines; keep its exit status.
+PIP := $(BIN)/python -m pip
+QUIET_PIP := grep -v -e "is ignored: it is neither a file nor a directory" || true
+
+CHROMIUM ?= /usr/bin/chromium
+TEST_RESULTS := .test-results
+
+.PHONY: help install lab test test-py test-js test-ui lint format demo bench clean chromium
+
+help:
+	@echo "make lab    - set up everything and start JupyterLab on examples/ with the extension"
+	@echo "make test   - set up everything and run lint, pytest, jest and the Galata browser tests"
+	@echo "make demo   - run the example notebooks headless with tracking, list, compare, reproduce"
+	@echo "make lint   - ruff, mypy, codespell, eslint, prettier"
+	@echo "make bench  - run the benchmarks in benchmarks/ (installs the competitors to compare)"
+
+$(VENV)/.stamp-venv:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip 2>&1 | $(QUIET_PIP)
+	touch $@
+
+# jupyterlab first: the package's build hook needs its `jlpm` on PATH.
+$(VENV)/.stamp-install: $(VENV)/.stamp-venv pyproject.toml package.json yarn.lock
+	$(PIP) install "jupyterlab==4.6.6" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
+	jlpm install
+	$(PIP) install -e ".[test,dev]" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
+	jupyter-builder develop . --overwrite
+	touch $@
+
+$(VENV)/.stamp-build: $(VENV)/.stamp-install $(shell find src style schema -type f 2>/dev/null) tsconfig.json
+	jlpm build
+	touch $@
+
+install: $(VENV)/.stamp-build
+	@jupyter labextension list 2>&1 | grep -q "mlops-jupyter.*enabled.*OK" \
+		|| { echo "mlops-jupyter labextension is not enabled and OK"; jupyter labextension list; exit 1; }
+	@jupyter server extension list 2>&1 | grep -q "mlops_jupyter.*enabled" \
+		|| { echo "mlops_jupyter server extension is not enabled"; jupyter server extension list; exit 1; }
+
+lab: install
+	cd examples && jupyter lab --ServerApp.root_dir="$(CURDIR)/examples" $(LAB_ARGS)
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+ui-tests/node_modules/.stamp: $(VENV)/.stamp-install ui-tests/package.json ui-tests/yarn.lock
+	cd ui-tests && jlpm install
+	touch $@
+
+lint: $(VENV)/.stamp-install
+	ruff check mlops_jupyter tests benchmarks examples
+	ruff format --check mlops_jupyter tests benchmarks examples
+	mypy
+	codespell mlops_jupyter src tests README.md api
+	jlpm run lint
+
+format: $(VENV)/.stamp-install
+	ruff check --fix mlops_jupyter tests benchmarks examples
+	ruff format mlops_jupyter tests benchmarks examples
+	jlpm run prettier
+	jlpm run eslint
+
+test-py: install
+	mkdir -p $(TEST_RESULTS)
+	python -m pytest -q --junitxml=$(TEST_RESULTS)/pytest.xml $(PYTEST_ARGS)
+
+test-js: install
+	mkdir -p $(TEST_RESULTS)
+	jlpm test --ci --json --outputFile=$(TEST_RESULTS)/jest.json
+
+test-ui: install chromium ui-tests/node_modules/.stamp
+	mkdir -p $(TEST_RESULTS)
+	cd ui-tests && jlpm playwright test $(PLAYWRIGHT_ARGS)
+
+# Every stage runs even if an earlier one failed, so one run reports every failure; the summary
+# line counts all tests and the exit status is non-zero if anything failed.
+test: install chromium ui-tests/node_modules/.stamp
+	rm -rf $(TEST_RESULTS); mkdir -p $(TEST_RESULTS)
+	status=0; \
+	$(MAKE) --no-print-directory lint || { echo "lint failed" > $(TEST_RESULTS)/lint.failed; status=1; }; \
+	$(MAKE) --no-print-directory test-py || status=1; \
+	$(MAKE) --no-print-directory test-js || status=1; \
+	$(MAKE) --no-print-directory test-ui || status=1; \
+	python .ci/summary.py $(TEST_RESULTS) || status=1; \
+	exit $$status
+
+demo: install
+	python examples/demo.py
+
+# The competitors live in their own virtual environment: their pins never touch ours.
+.venv-bench/.stamp:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install mlflow 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
+	touch $@
+
+bench: install .venv-bench/.stamp
+	python benchmarks/bench_track.py $(BENCH_ARGS)
+
+clean:
+	rm -rf lib tsconfig.tsbuildinfo mlops_jupyter/labextension $(TEST_RESULTS) ui-tests/test-results .venv-bench

@@ -1,0 +1,223 @@
+"""The IPython side of ``%%track``: turns a shell and a cell into calls on the tracking core."""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from .tracking import CellContext, TrackOptions, get_tracker
+
+_last_cell: dict[str, Any] = {}
+
+
+def install_hooks(ipython: Any) -> None:
+    """Remember each cell's id and raw text as IPython starts running it."""
+    remove_hooks(ipython)
+    ipython.events.register("pre_run_cell", _pre_run_cell)
+
+
+def remove_hooks(ipython: Any) -> None:
+    """Undo :func:`install_hooks` (idempotent)."""
+    try:
+        ipython.events.unregister("pre_run_cell", _pre_run_cell)
+    except ValueError:
+        pass
+
+
+def _pre_run_cell(info: Any) -> None:
+    _last_cell["raw_cell"] = getattr(info, "raw_cell", None)
+    _last_cell["cell_id"] = getattr(info, "cell_id", None)
+
+
+def parse_options(args: Any, cwd: str) -> TrackOptions:
+    """Validate the parsed ``%%track`` arguments.
+
+    Raises:
+        UsageError: With a message naming the bad argument; the cell is then not run.
+    """
+    from .capture.source import parse_key_value, validate_param_name
+
+    def pairs(values: list[str], flag: str) -> dict[str, Any]:
+        parsed: dict[str, Any] = {}
+        for text in values:
+            try:
+                key, value = parse_key_value(text)
+            except ValueError as exc:
+                raise UsageError(f"%%track {flag} {text!r}: {exc}") from None
+            parsed[key] = value
+        return parsed
+
+    for var in args.metric:
+        try:
+            validate_param_name(var)
+        except ValueError as exc:
+            raise UsageError(f"%%track --metric {var!r}: {exc}") from None
+    for path in args.input:
+        full = os.path.join(cwd, path)
+        if not os.path.isfile(full):
+            raise UsageError(f"%%track --input {path!r}: no such file (looked in {cwd})")
+    for flag, value in (("--name", args.name), ("--experiment", args.experiment)):
+        if value is not None and not value.strip():
+            raise UsageError(f"%%track {flag} must not be empty")
+    return TrackOptions(
+        name=_unquote(args.name),
+        experiment=_unquote(args.experiment),
+        params=pairs(args.param, "--param"),
+        metric_vars=list(args.metric),
+        inputs=list(args.input),
+        artifacts=list(args.artifact),
+        tags={k: str(v) for k, v in pairs(args.tag, "--tag").items()},
+        seed=args.seed,
+        quiet=bool(args.quiet),
+    )
+
+
+def _unquote(value: str | None) -> str | None:
+    if value and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def notebook_path(shell: Any) -> str | None:
+    """The notebook the kernel runs for, if it can be known.
+
+    JupyterLab's sessions pass ``JPY_SESSION_NAME`` (ipykernel also exposes it as
+    ``__session__``), a path relative to the server root while the kernel runs in the
+    notebook's folder; our papermill runs set ``MLOPS_JUPYTER_NOTEBOOK``.
+    """
+    candidates = [
+        os.environ.get("MLOPS_JUPYTER_NOTEBOOK"),
+        shell.user_ns.get("__session__"),
+        os.environ.get("JPY_SESSION_NAME"),
+    ]
+    cwd = os.getcwd()
+    for value in candidates:
+        if not isinstance(value, str) or not value.endswith(".ipynb"):
+            continue
+        options = [value] if os.path.isabs(value) else []
+        options += [os.path.join(cwd, os.path.basename(value)), os.path.join(cwd, value)]
+        for option in options:
+            if os.path.isfile(option):
+                return os.path.abspath(option)
+    return None
+
+
+def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
+    """Run ``cell`` as a tracked run; the cell's own result and exceptions pass through."""
+    __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in tracebacks
+    cwd = os.getcwd()
+    opts = parse_options(args, cwd)
+    raw = _last_cell.get("raw_cell")
+    # IPython hands the magic its body with a trailing newline the user did not type.
+    if isinstance(raw, str) and raw.lstrip().startswith("%%track") and cell.rstrip("\n") in raw:
+        raw_cell = raw
+    else:
+        raw_cell = f"%%track {line}".rstrip() + "\n" + cell
+    inputs = shell.history_manager.input_hist_raw
+    history = [(number, source) for number, source in enumerate(inputs) if number > 0 and source]
+    # IPython stores the cell in the history before running it, while the moment it bumps
+    # execution_count differs between versions: the history index is the cell's number.
+    execution_count = len(inputs) - 1 if len(inputs) > 1 else shell.execution_count
+    ctx = CellContext(
+        raw_cell=raw_cell,
+        body=cell,
+        cell_id=_last_cell.get("cell_id"),
+        execution_count=execution_count,
+        history=history,
+        notebook_path=notebook_path(shell),
+        cwd=cwd,
+    )
+    tracker = get_tracker()
+    active = tracker.begin(ctx, opts)
+    stdout, stderr = _Tail(sys.stdout), _Tail(sys.stderr)
+    sys.stdout, sys.stderr = stdout, stderr
+    error: BaseException | None = None
+    try:
+        return run_body(shell, active.body, execution_count)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        if sys.stdout is stdout:
+            sys.stdout = stdout.stream
+        if sys.stderr is stderr:
+            sys.stderr = stderr.stream
+        run = tracker.finish(
+            active,
+            error=error,
+            namespace=shell.user_ns,
+            stdout_tail=stdout.text(),
+            stderr_tail=stderr.text(),
+        )
+        if active.warnings:
+            print(
+                "mlops-jupyter: not captured: " + "; ".join(active.warnings),
+                file=sys.stderr,
+            )
+        if not opts.quiet and active.stored:
+            try:
+                from .summary import display_summary
+
+                display_summary(run)
+            except Exception as exc:  # the summary is a courtesy; never fail the cell
+                print(f"mlops-jupyter: summary not shown ({exc})", file=sys.stderr)
+
+
+def run_body(shell: Any, body: str, execution_count: int) -> Any:
+    """Execute ``body`` in the user namespace like a cell; return its last expression's value.
+
+    Exceptions propagate unchanged, so the kernel reports the cell as failed (papermill and
+    nbclient rely on that) and IPython shows the usual traceback.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    code = shell.transform_cell(body)
+    tree = ast.parse(code)
+    last: ast.expr | None = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body.pop().value
+    filename = shell.compile.cache(code, execution_count, raw_code=body)
+    flags = shell.compile.flags
+    namespace = shell.user_ns
+    exec(compile(tree, filename, "exec", flags=flags, dont_inherit=True), namespace)
+    if last is None:
+        return None
+    expr = compile(ast.Expression(last), filename, "eval", flags=flags, dont_inherit=True)
+    value = eval(expr, namespace)
+    return None if code.rstrip().endswith(";") else value
+
+
+class _Tail:
+    """A stream wrapper that keeps the last characters written through it."""
+
+    def __init__(self, stream: Any, limit: int = 16384) -> None:
+        self.stream = stream
+        self._limit = limit
+        self._parts: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> int:
+        written = self.stream.write(text)
+        if isinstance(text, str) and text:
+            self._parts.append(text)
+            self._size += len(text)
+            if self._size > 2 * self._limit:
+                joined = "".join(self._parts)[-self._limit :]
+                self._parts, self._size = [joined], len(joined)
+        return written if isinstance(written, int) else len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def text(self) -> str:
+        return "".join(self._parts)[-self._limit :]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)

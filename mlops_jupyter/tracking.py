@@ -1,0 +1,678 @@
+"""Recording runs: the IPython-free core behind ``%%track`` and ``log_metric``.
+
+The IPython layer (:mod:`mlops_jupyter.kernel`) describes the cell in a :class:`CellContext`,
+calls :meth:`Tracker.begin`, executes the cell and calls :meth:`Tracker.finish`. Everything
+here is plain Python so it can be tested without a shell.
+
+Cost model: ``begin`` and ``finish`` each do one small database transaction; the environment
+manifest and the notebook snapshot are cached and only re-read when they change; git runs in a
+background thread started with the cell; ``log_metric`` appends to an in-memory buffer that a
+background thread writes every second.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from .models import (
+    ErrorInfo,
+    FileRecord,
+    GitInfo,
+    MetricPoint,
+    NotebookInfo,
+    Run,
+    RunStatus,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from .capture.environment import EnvironmentCapture
+    from .capture.notebook import NotebookFile
+    from .store.base import RunStore
+
+#: A metric value: a real number (NumPy scalars are accepted too).
+MetricValue: TypeAlias = Any
+
+#: Seconds without a heartbeat after which a running run counts as crashed.
+DEFAULT_LEASE_SECONDS = 30.0
+#: Seconds between two writes of buffered metric points.
+FLUSH_INTERVAL = 1.0
+#: Characters of stdout/stderr kept with a run.
+OUTPUT_TAIL_CHARS = 8192
+#: Bytes of ``git diff`` kept with a run.
+MAX_GIT_DIFF_BYTES = 1_000_000
+#: Seconds a git capture may take before it is abandoned.
+GIT_TIMEOUT = 5.0
+_MAX_METRIC_NAME = 250
+
+
+def lease_seconds() -> float:
+    """The crash lease: ``$MLOPS_JUPYTER_LEASE_SECONDS`` or 30 seconds."""
+    try:
+        return max(1.0, float(os.environ.get("MLOPS_JUPYTER_LEASE_SECONDS", "")))
+    except ValueError:
+        return DEFAULT_LEASE_SECONDS
+
+
+@dataclass
+class CellContext:
+    """What the execution layer knows about the cell being tracked.
+
+    Attributes:
+        raw_cell: The whole cell as typed, including the ``%%track`` line.
+        body: The code to execute (the cell without the magic line).
+        cell_id: The notebook cell id sent by the frontend, if any.
+        execution_count: The cell's execution count.
+        history: ``(execution_count, raw source)`` of every cell executed in this kernel so
+            far, in order, including this one.
+        notebook_path: Absolute path of the notebook, if known.
+        cwd: The kernel's working directory.
+        kernel_name: The kernel spec name, if known.
+    """
+
+    raw_cell: str
+    body: str
+    cell_id: str | None = None
+    execution_count: int | None = None
+    history: list[tuple[int, str]] = field(default_factory=list)
+    notebook_path: str | None = None
+    cwd: str = field(default_factory=os.getcwd)
+    kernel_name: str | None = None
+
+
+@dataclass
+class TrackOptions:
+    """The ``%%track`` arguments, already parsed and validated."""
+
+    name: str | None = None
+    experiment: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    metric_vars: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    artifacts: list[str] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    seed: int | None = None
+    quiet: bool = False
+
+
+@dataclass
+class ActiveRun:
+    """A run whose cell is executing (or whose git capture is still finishing)."""
+
+    run: Run
+    body: str
+    stored: bool
+    cwd: str
+    opts: TrackOptions = field(default_factory=TrackOptions)
+    points: deque[tuple[Any, Any, Any, float]] = field(default_factory=deque)
+    last_step: dict[str, int] = field(default_factory=dict)
+    final_step: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    finalized: bool = False
+    git_future: Future[None] | None = None
+    history: list[tuple[int, str]] = field(default_factory=list)
+    git_result: GitInfo | None = None
+    git_done: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # The background flusher and the final flush must not interleave: step numbers are
+    # assigned from ``last_step`` while draining.
+    flush_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def warn(self, what: str, error: BaseException | str) -> None:
+        """Record that ``what`` could not be captured (shown after the cell)."""
+        detail = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self.warnings.append(f"{what} ({detail})")
+
+
+_current: ActiveRun | None = None
+_warned_outside = False
+_time = time.time
+
+
+def log_metric(name: str, value: MetricValue, step: int | None = None) -> None:
+    """Buffer one metric point for the run of the ``%%track`` cell being executed.
+
+    Validation happens when the buffer is written, so a training loop pays only an append.
+    Outside a tracked cell the call is ignored with a one-time warning.
+    """
+    active = _current
+    if active is None:
+        _warn_outside()
+        return
+    active.points.append((name, value, step, _time()))
+
+
+def log_metrics(values: Mapping[str, MetricValue], step: int | None = None) -> None:
+    """Buffer several metric points at once; see :func:`log_metric`."""
+    active = _current
+    if active is None:
+        _warn_outside()
+        return
+    now = _time()
+    append = active.points.append
+    for name, value in values.items():
+        append((name, value, step, now))
+
+
+def _warn_outside() -> None:
+    global _warned_outside
+    if not _warned_outside:
+        _warned_outside = True
+        print(
+            "mlops-jupyter: log_metric called outside a %%track cell; the value is not recorded",
+            file=sys.stderr,
+        )
+
+
+def current_run() -> Run | None:
+    """The run of the tracked cell being executed, if any."""
+    active = _current
+    return active.run if active is not None else None
+
+
+class Tracker:
+    """Records runs for one process (one kernel).
+
+    Args:
+        store_factory: Returns the store to write to (default: the shared store of
+            :func:`mlops_jupyter.store.get_store`). Called lazily, on the first tracked cell.
+    """
+
+    def __init__(self, store_factory: Callable[[], RunStore] | None = None) -> None:
+        self._store_factory = store_factory
+        self._store: RunStore | None = None
+        self._env: EnvironmentCapture | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._reaped = False
+        self._last_heartbeat = 0.0
+        self._pending_git: list[ActiveRun] = []
+        self._last_env: dict[str, Any] | None = None
+        # One long-lived worker: starting a thread per cell costs about a millisecond.
+        self._git_worker: ThreadPoolExecutor | None = None
+
+    # -- store ---------------------------------------------------------------------------
+
+    def store(self) -> RunStore:
+        """The store runs are written to (opened on first use).
+
+        Without a factory this is the process's shared store for the current
+        ``MLOPS_JUPYTER_STORE``, looked up on every call (a dictionary hit) so that a changed
+        setting or a reset cache is honoured.
+        """
+        if self._store_factory is None:
+            from .store import get_store
+
+            return get_store()
+        if self._store is None:
+            self._store = self._store_factory()
+        return self._store
+
+    # -- the cell ------------------------------------------------------------------------
+
+    def begin(self, ctx: CellContext, opts: TrackOptions) -> ActiveRun:
+        """Capture what is known before the cell runs and store the run as ``running``.
+
+        Never raises: what cannot be captured becomes a warning on the returned run, and if
+        the store itself fails the cell still runs, untracked.
+        """
+        global _current
+        run = Run.new(
+            opts.experiment or _default_experiment(ctx),
+            name=opts.name,
+            source=ctx.raw_cell,
+            cell_id=ctx.cell_id,
+            execution_count=ctx.execution_count,
+            tags=dict(opts.tags),
+            kernel_name=ctx.kernel_name,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            seed=opts.seed,
+        )
+        active = ActiveRun(run=run, body=ctx.body, stored=False, cwd=ctx.cwd, opts=opts)
+        # The history (which grows with the session) is attached at the end only, so it is
+        # serialized once per run; a crashed run keeps everything but it.
+        active.history = ctx.history
+
+        notebook = self._capture_notebook(active, ctx)
+        self._capture_params(active, ctx, opts, notebook)
+        self._capture_environment(active)
+        self._capture_inputs(active, opts)
+        if opts.seed is not None:
+            self._seed(active, opts.seed)
+        active.git_future = self._start_git(active, ctx)
+
+        try:
+            store = self.store()
+            if not self._reaped:
+                self._reaped = True
+                store.mark_stale_runs_crashed(lease_seconds())
+            run.heartbeat_at = run.started_at
+            store.create_run(run)
+            active.stored = True
+        except Exception as exc:  # the cell must run even if the store is unusable
+            active.warn("run not recorded: the store failed", exc)
+        _current = active
+        self._ensure_thread()
+        return active
+
+    def finish(
+        self,
+        active: ActiveRun,
+        *,
+        error: BaseException | None,
+        namespace: Mapping[str, Any],
+        stdout_tail: str = "",
+        stderr_tail: str = "",
+    ) -> Run:
+        """Record the outcome of the cell: status, metrics, artifacts, outputs.
+
+        Never raises. Returns the run as recorded.
+        """
+        global _current
+        run = active.run
+        if _current is active:
+            _current = None
+        run.ended_at = utcnow()
+        run.history = [{"execution_count": n, "source": s} for n, s in active.history]
+        run.status = _status_for(error)
+        if error is not None and run.status is RunStatus.FAILED:
+            run.error = _error_info(error)
+        elif run.status is RunStatus.INTERRUPTED:
+            run.error = ErrorInfo(type="KeyboardInterrupt", message="interrupted", traceback="")
+        run.stdout_tail = _redact(stdout_tail[-OUTPUT_TAIL_CHARS:])
+        run.stderr_tail = _redact(stderr_tail[-OUTPUT_TAIL_CHARS:])
+        self._capture_metric_vars(active, namespace)
+        if run.status is RunStatus.FINISHED:
+            # A failed cell usually did not write its artifacts: nothing worth a warning.
+            self._capture_artifacts(active)
+
+        # Under the run's lock: a late git capture must update the run after this final
+        # write, never with a snapshot taken before it.
+        with active.lock:
+            if active.git_done:
+                run.git = active.git_result
+            else:
+                with self._lock:
+                    self._pending_git.append(active)
+            active.finalized = True
+            if active.stored:
+                try:
+                    self._flush(active)
+                    self.store().update_run(run)
+                except Exception as exc:
+                    active.warn("run outcome not recorded: the store failed", exc)
+        return run
+
+    # -- capture steps (each isolated: a failure is a warning, never an exception) -------
+
+    def _capture_params(
+        self,
+        active: ActiveRun,
+        ctx: CellContext,
+        opts: TrackOptions,
+        notebook: NotebookFile | None,
+    ) -> None:
+        """Parameters, lowest precedence first: the notebook's papermill ``parameters`` cell,
+        the values papermill injected, the cell's own literal assignments (after the injected
+        values were applied to them), then ``--param``."""
+        from .capture.source import (
+            apply_param_overrides,
+            extract_literal_params,
+            parse_papermill_parameters,
+        )
+        from .capture.values import to_json_value
+
+        run = active.run
+        params: dict[str, Any] = {}
+        injected: dict[str, Any] = {}
+        try:
+            if notebook is not None:
+                for cell in notebook.cells:
+                    if cell.cell_type == "code" and "parameters" in cell.tags:
+                        params.update(extract_literal_params(cell.source))
+            for _, source in ctx.history[:-1]:
+                if not source.startswith("# Parameters"):
+                    continue  # cheap pre-check: the history grows with every cell
+                found = parse_papermill_parameters(source)
+                if found is not None:
+                    injected = found
+            if injected:
+                active.body, applied = apply_param_overrides(active.body, injected)
+                if applied:
+                    run.extra["overrides_applied"] = sorted(applied)
+                    # Record the code that really ran: the magic line, then the new body.
+                    head = ctx.raw_cell.split("\n", 1)[0]
+                    body = active.body
+                    if not ctx.raw_cell.endswith("\n") and body.endswith("\n"):
+                        body = body[:-1]
+                    run.source = f"{head}\n{body}"
+                run.extra["papermill_parameters"] = sorted(injected)
+            params.update(injected)
+            literals = extract_literal_params(active.body)
+            # A variable named by --metric is a result, not a parameter.
+            for var in opts.metric_vars:
+                literals.pop(var, None)
+            params.update(literals)
+        except Exception as exc:
+            active.warn("parameters", exc)
+        params.update(opts.params)
+        for key, value in params.items():
+            try:
+                run.params[key] = to_json_value(value)
+            except ValueError as exc:
+                active.warn(f"parameter {key!r}", str(exc))
+
+    def _capture_notebook(self, active: ActiveRun, ctx: CellContext) -> NotebookFile | None:
+        run = active.run
+        if ctx.notebook_path is None:
+            return None
+        run.notebook = NotebookInfo(path=ctx.notebook_path)
+        try:
+            from .capture.notebook import (
+                history_out_of_order,
+                notebook_contains_source,
+                read_notebook,
+            )
+
+            nb = read_notebook(ctx.notebook_path)
+            run.notebook.snapshot_sha256 = self._put_blob_once(nb.sha256, nb.raw)
+            run.notebook.saved_matches_source = notebook_contains_source(nb, ctx.raw_cell)
+            run.history_out_of_order = history_out_of_order([s for _, s in ctx.history], nb)
+            if run.kernel_name is None:
+                run.kernel_name = nb.kernel_name
+            return nb
+        except Exception as exc:
+            active.warn("notebook snapshot", exc)
+            return None
+
+    def _put_blob_once(self, sha: str, data: bytes) -> str:
+        blobs = self.store().blobs
+        if not blobs.exists(sha):
+            return blobs.put_bytes(data, fsync=False)
+        return sha
+
+    def _capture_environment(self, active: ActiveRun) -> None:
+        try:
+            if self._env is None:
+                from .capture.environment import EnvironmentCapture
+
+                self._env = EnvironmentCapture()
+            env = self._env.snapshot()
+            # Hand the store the very same object while nothing changed: it then reuses the
+            # blob it wrote instead of serializing the manifest again.
+            if env == self._last_env:
+                env = self._last_env
+            self._last_env = env
+            active.run.env = env
+        except Exception as exc:
+            active.warn("environment", exc)
+
+    def _capture_inputs(self, active: ActiveRun, opts: TrackOptions) -> None:
+        from .capture.files import hash_file
+
+        for path in opts.inputs:
+            try:
+                digest = hash_file(os.path.join(active.cwd, path), base=active.cwd)
+                active.run.inputs.append(
+                    FileRecord(path=digest.path, sha256=digest.sha256, size=digest.size)
+                )
+            except Exception as exc:
+                active.warn(f"input {path!r}", exc)
+
+    def _seed(self, active: ActiveRun, seed: int) -> None:
+        try:
+            from .capture.seeds import seed_everything
+
+            active.run.extra["seeded"] = seed_everything(seed)
+        except Exception as exc:
+            active.warn("seeding", exc)
+
+    def _start_git(self, active: ActiveRun, ctx: CellContext) -> Future[None]:
+        folder = os.path.dirname(ctx.notebook_path) if ctx.notebook_path else ctx.cwd
+
+        def capture() -> None:
+            result: GitInfo | None = None
+            try:
+                from .capture.git import capture_git
+
+                state = capture_git(folder, timeout=GIT_TIMEOUT, max_diff_bytes=MAX_GIT_DIFF_BYTES)
+                if state is not None:
+                    diff_sha = None
+                    if state.diff:
+                        diff_sha = self.store().blobs.put_bytes(state.diff.encode(), fsync=False)
+                    result = GitInfo(
+                        root=state.root,
+                        commit=state.commit,
+                        branch=state.branch,
+                        dirty=bool(state.dirty),
+                        remote=state.remote,
+                        diff_sha256=diff_sha,
+                        diff_truncated=state.diff_truncated,
+                    )
+            except Exception as exc:
+                active.warn("git state", exc)
+            with active.lock:
+                active.git_result = result
+                active.git_done = True
+                if active.finalized and active.stored and result is not None:
+                    # The cell ended first: complete the stored run.
+                    active.run.git = result
+                    try:
+                        self.store().update_run(active.run)
+                    except Exception:  # nothing left to warn in: the cell is over
+                        pass
+            with self._lock:
+                if active in self._pending_git:
+                    self._pending_git.remove(active)
+
+        if self._git_worker is None:
+            self._git_worker = ThreadPoolExecutor(1, thread_name_prefix="mlops-jupyter-git")
+        return self._git_worker.submit(capture)
+
+    def _capture_metric_vars(self, active: ActiveRun, namespace: Mapping[str, Any]) -> None:
+        now = _time()
+        for var in active.opts.metric_vars:
+            if var not in namespace:
+                active.warn(f"metric {var!r}", "no such variable after the cell")
+                continue
+            active.points.append((var, namespace[var], None, now))
+
+    def _capture_artifacts(self, active: ActiveRun) -> None:
+        for path in active.opts.artifacts:
+            try:
+                record = self.store().blobs.put_file(os.path.join(active.cwd, path))
+                active.run.artifacts.append(
+                    FileRecord(path=path, sha256=record.sha256, size=record.size)
+                )
+            except Exception as exc:
+                active.warn(f"artifact {path!r}", exc)
+
+    # -- metrics and heartbeat -----------------------------------------------------------
+
+    def _flush(self, active: ActiveRun) -> None:
+        """Validate and write the buffered metric points of ``active``."""
+        with active.flush_lock:
+            self._flush_locked(active)
+
+    def _flush_locked(self, active: ActiveRun) -> None:
+        from .capture.values import to_metric_value
+
+        drained: list[tuple[Any, Any, Any, float]] = []
+        popleft = active.points.popleft
+        try:
+            while True:
+                drained.append(popleft())
+        except IndexError:
+            pass
+        if not drained:
+            return
+        points: list[MetricPoint] = []
+        last_step = active.last_step
+        bad: set[str] = set()
+        for name, value, step, ts in drained:
+            if not isinstance(name, str) or not name or len(name) > _MAX_METRIC_NAME:
+                bad.add(f"metric name {name!r} (must be a non-empty string)")
+                continue
+            try:
+                number = to_metric_value(value)
+                if step is None:
+                    step = last_step.get(name, -1) + 1
+                elif not isinstance(step, int) or isinstance(step, bool):
+                    step = int(step)
+            except (TypeError, ValueError) as exc:
+                bad.add(f"metric {name!r}: {exc}")
+                continue
+            if step > last_step.get(name, -1):
+                last_step[name] = step
+            points.append(MetricPoint(key=name, value=number, step=step, timestamp=ts))
+        for problem in sorted(bad):
+            active.warn("metric value skipped", problem)
+        if points:
+            self.store().log_metric_points(active.run.id, points)
+            # Mirror the store's rule: the final value is the one at the highest step.
+            final_step = active.final_step
+            for point in points:
+                if point.step >= final_step.get(point.key, point.step):
+                    final_step[point.key] = point.step
+                    active.run.metrics[point.key] = point.value
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(
+                target=self._background, name="mlops-jupyter-flush", daemon=True
+            )
+            self._thread.start()
+
+    def _background(self) -> None:
+        interval = lease_seconds() / 6
+        while True:
+            self._wake.wait(FLUSH_INTERVAL)
+            active = _current
+            if active is None or not active.stored:
+                continue
+            try:
+                self._flush(active)
+                now = time.monotonic()
+                if now - self._last_heartbeat >= interval:
+                    self._last_heartbeat = now
+                    self.store().heartbeat([active.run.id], utcnow())
+            except Exception as exc:  # reported after the cell
+                active.warn("metrics not written", exc)
+
+    def wait_for_git(self, timeout: float = GIT_TIMEOUT) -> None:
+        """Wait for late git captures (for tests and clean shutdown)."""
+        deadline = time.monotonic() + timeout
+        for active in list(self._pending_git):
+            if active.git_future is not None:
+                wait([active.git_future], timeout=max(0.0, deadline - time.monotonic()))
+
+
+def _status_for(error: BaseException | None) -> RunStatus:
+    if error is None:
+        return RunStatus.FINISHED
+    if isinstance(error, KeyboardInterrupt):
+        return RunStatus.INTERRUPTED
+    return RunStatus.FAILED
+
+
+def _error_info(error: BaseException) -> ErrorInfo:
+    tb = error.__traceback__
+    # Drop our own frames (the magic and the exec call): the user's code starts after them.
+    package_dir = os.path.dirname(__file__)
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(package_dir):
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(error), error, tb)
+    return ErrorInfo(
+        type=type(error).__name__,
+        message=_redact(str(error))[:4000],
+        traceback=_redact("".join(lines))[-20000:],
+    )
+
+
+def _redact(text: str) -> str:
+    from .capture.redact import redact_text
+
+    return redact_text(text) if text else text
+
+
+def _default_experiment(ctx: CellContext) -> str:
+    if ctx.notebook_path:
+        home = os.path.expanduser("~")
+        path = ctx.notebook_path
+        if path.startswith(home + os.sep):
+            return "~" + path[len(home) :]
+        return path
+    return "default"
+
+
+_tracker: Tracker | None = None
+
+
+def get_tracker() -> Tracker:
+    """This process's tracker."""
+    global _tracker
+    if _tracker is None:
+        _tracker = Tracker()
+    return _tracker
+
+
+def runs(
+    experiment: str | None = None, *, status: str | None = None, limit: int | None = None
+) -> Any:
+    """Runs from the store, newest first: a pandas DataFrame if pandas is installed.
+
+    Args:
+        experiment: Only runs of this experiment.
+        status: Only runs with this status (``finished``, ``failed``, ...).
+        limit: At most this many runs (default: all).
+    """
+    from .store import get_store
+
+    store = get_store()
+    store.mark_stale_runs_crashed(lease_seconds())
+    found = store.search_runs(
+        experiment=experiment,
+        status=RunStatus(status) if status is not None else None,
+        limit=limit,
+    )
+    try:
+        import pandas as pd
+    except ImportError:
+        return found
+    rows = [run_row(run) for run in found]
+    frame = pd.DataFrame(rows)
+    if not rows:
+        frame = pd.DataFrame(
+            columns=["id", "name", "experiment", "status", "started_at", "ended_at", "duration"]
+        )
+    return frame
+
+
+def run_row(run: Run) -> dict[str, Any]:
+    """A flat row of a run: attributes, then ``params.*`` and ``metrics.*`` columns."""
+    row: dict[str, Any] = {
+        "id": run.id,
+        "name": run.name,
+        "experiment": run.experiment,
+        "status": run.status.value,
+        "started_at": run.started_at,
+        "ended_at": run.ended_at,
+        "duration": run.duration,
+    }
+    row.update({f"params.{k}": v for k, v in run.params.items()})
+    row.update({f"metrics.{k}": v for k, v in run.metrics.items()})
+    return row

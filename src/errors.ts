@@ -1,0 +1,63 @@
+/**
+ * Errors of the mlops-jupyter REST API and the words a user sees for them.
+ *
+ * This module has no JupyterLab imports so that it can be unit-tested alone.
+ */
+
+/** An HTTP error from the mlops-jupyter server extension (status 0: no response at all). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** What to tell a user about a failed request: what happened and what to do about it. */
+export interface IErrorDescription {
+  readonly summary: string;
+  readonly action: string;
+}
+
+/** The command that enables the server extension. */
+export const ENABLE_COMMAND = 'jupyter server extension enable mlops_jupyter';
+
+/**
+ * Describe a failed API request in words a user can act on.
+ *
+ * @param error anything thrown by `requestAPI`
+ */
+export function describeError(error: unknown): IErrorDescription {
+  if (error instanceof ApiError) {
+    if (error.status === 404) {
+      return {
+        summary:
+          'The mlops-jupyter server extension is not installed or not enabled.',
+        action: `Run "${ENABLE_COMMAND}" in the environment that runs JupyterLab, then restart JupyterLab.`
+      };
+    }
+    if (error.status === 0) {
+      return {
+        summary: `Could not reach the Jupyter server (${error.message}).`,
+        action: 'Check that JupyterLab is still running, then retry.'
+      };
+    }
+    if (error.status === 401 || error.status === 403) {
+      return {
+        summary: 'The Jupyter server refused the request (not authenticated).',
+        action: 'Reload the page or log in again, then retry.'
+      };
+    }
+    if (error.status >= 500) {
+      return {
+        summary: `The mlops-jupyter server extension failed: ${error.message}`,
+        action: 'See the Jupyter server log for details, then retry.'
+      };
+    }
+    return { summary: error.message, action: 'Correct the request and retry.' };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { summary: `Unexpected error: ${message}`, action: 'Retry.' };
+}

@@ -1,0 +1,48 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { ApiError } from './errors';
+
+/** The URL prefix of every mlops-jupyter REST endpoint. */
+export const API_NAMESPACE = 'mlops-jupyter/api';
+
+/**
+ * Call the mlops-jupyter REST API.
+ *
+ * @param endPoint path below `/mlops-jupyter/api/`
+ * @param init fetch options
+ * @returns the decoded JSON body
+ * @throws {ApiError} carrying the HTTP status and the server's `message`
+ */
+export async function requestAPI<T>(
+  endPoint = '',
+  init: RequestInit = {}
+): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new ApiError(0, String((error as Error)?.message ?? error));
+  }
+
+  const text = await response.text();
+  let data: any = text;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // A non-JSON body (e.g. an HTML 404 page) is kept as text for the error below.
+    }
+  }
+  if (!response.ok) {
+    const message =
+      data && typeof data === 'object' && typeof data.message === 'string'
+        ? data.message
+        : response.statusText;
+    throw new ApiError(response.status, message);
+  }
+  return data as T;
+}

@@ -1,0 +1,118 @@
+"""The server extension: status endpoint, errors, and authentication of every route."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import tornado.httpclient
+import tornado.web
+
+from mlops_jupyter import __version__
+from mlops_jupyter.server.handlers import ROUTES, BaseHandler
+
+HTTP_VERBS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+
+
+@pytest.fixture
+def jp_server_config(isolated_store: Any) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"mlops_jupyter": True},
+            "allow_unauthenticated_access": False,
+        }
+    }
+
+
+async def test_status_with_token(jp_fetch: Any, isolated_store: Any) -> None:
+    response = await jp_fetch("mlops-jupyter", "api", "status")
+    assert response.code == 200
+    body = json.loads(response.body)
+    assert body["version"] == __version__
+    assert body["store"]["location"] == str(isolated_store)
+    assert body["store"]["kind"] == "sqlite"
+
+
+async def test_status_without_token_is_forbidden(jp_fetch: Any) -> None:
+    with pytest.raises(tornado.httpclient.HTTPClientError) as info:
+        await jp_fetch("mlops-jupyter", "api", "status", headers={"Authorization": ""})
+    assert info.value.code == 403
+
+
+async def test_store_traitlet_wins_over_environment(
+    jp_fetch: Any, jp_serverapp: Any, tmp_path: Any
+) -> None:
+    app = jp_serverapp.extension_manager.extension_apps["mlops_jupyter"]
+    app_instance = next(iter(app))
+    app_instance.store = str(tmp_path / "team-store")
+    response = await jp_fetch("mlops-jupyter", "api", "status")
+    assert json.loads(response.body)["store"]["location"] == str(tmp_path / "team-store")
+
+
+def _our_routes(app: Any) -> list[tuple[str, type[tornado.web.RequestHandler]]]:
+    """Every (pattern, handler) the running server has for our handler classes."""
+    found: list[tuple[str, type[tornado.web.RequestHandler]]] = []
+
+    def walk(router: Any) -> None:
+        for rule in getattr(router, "rules", []):
+            target = rule.target
+            if isinstance(target, type) and issubclass(target, BaseHandler):
+                found.append((rule.matcher.regex.pattern, target))
+            elif hasattr(target, "rules"):
+                walk(target)
+
+    walk(app.web_app.default_router)
+    walk(app.web_app.wildcard_router)
+    return found
+
+
+def _sample_path(pattern: str) -> str:
+    """A concrete URL path for a route regex (each group filled with a plausible id)."""
+    path = re.sub(r"\(\?P<\w+>[^)]*\)|\([^)]*\)", "0123456789abcdef0123456789abcdef", pattern)
+    return path.rstrip("$").replace("\\", "")
+
+
+def _verbs(handler: type[tornado.web.RequestHandler]) -> list[str]:
+    """The HTTP verbs implemented by our own classes (APIHandler's CORS preflight
+    ``OPTIONS`` is jupyter_server's, deliberately open and answering nothing)."""
+    verbs = []
+    for verb in HTTP_VERBS:
+        owner = next(k for k in handler.__mro__ if verb.lower() in vars(k))
+        if owner.__module__.startswith("mlops_jupyter."):
+            verbs.append(verb)
+    return verbs
+
+
+async def test_every_route_and_verb_requires_authentication(
+    jp_serverapp: Any, http_server_client: Any, jp_base_url: str
+) -> None:
+    routes = _our_routes(jp_serverapp)
+    registered = {handler for _, handler in routes}
+    assert registered == {handler for _, handler in ROUTES}, "a route in ROUTES is not registered"
+    checked = 0
+    for pattern, handler in routes:
+        for verb in _verbs(handler):
+            body = b"{}" if verb in ("POST", "PUT", "PATCH") else None
+            response = await http_server_client.fetch(
+                _sample_path(pattern), method=verb, body=body, raise_error=False
+            )
+            assert response.code == 403, (
+                f"{verb} {pattern} answered {response.code} without a token"
+            )
+            checked += 1
+    assert checked >= len(ROUTES)
+
+
+def test_every_verb_is_decorated_with_authenticated() -> None:
+    """Even with allow_unauthenticated_access=True (the server default) no verb may be open."""
+    for _, handler in ROUTES:
+        for verb in _verbs(handler):
+            method = getattr(handler, verb.lower())
+            # tornado.web.authenticated wraps with functools.wraps: the wrapper's code lives in
+            # tornado/web.py while the wrapped function is ours.
+            assert hasattr(method, "__wrapped__"), f"{handler.__name__}.{verb} is not decorated"
+            assert method.__code__.co_filename.endswith("tornado/web.py"), (
+                f"{handler.__name__}.{verb} is not wrapped by tornado.web.authenticated"
+            )
