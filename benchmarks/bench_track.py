@@ -1,0 +1,187 @@
+"""Benchmark: the cost of `%%track`, of `log_metric` and of importing, against MLflow.
+
+    python benchmarks/bench_track.py [--runs 300] [--points 1000000]
+                                     [--competitor-python .venv-bench/bin/python]
+
+Ours runs in a real (in-process) IPython shell, warm: the overhead of a tracked trivial cell
+is its median time minus the median time of the same cell untracked. MLflow runs in its own
+virtual environment (so its pins never touch ours) on a SQLite backend, in the same run, on
+the same machine. Targets: overhead <= 5 ms and >= 20x less than MLflow's per-run cost;
+log_metric >= 1M points/s and >= 100x MLflow; `%load_ext` <= 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_process_seconds(code: str, repeat: int = 5) -> float:
+    """Median seconds `code` takes in a fresh interpreter (it prints its own timing)."""
+    samples = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        samples.append(float(out.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
+IMPORT_CODE = (
+    "import time; t=time.perf_counter(); import mlops_jupyter; print(time.perf_counter()-t)"
+)
+LOAD_EXT_CODE = (
+    "import time\n"
+    "from IPython.core.interactiveshell import InteractiveShell\n"
+    "ip = InteractiveShell.instance()\n"
+    "t = time.perf_counter(); ip.run_line_magic('load_ext', 'mlops_jupyter')\n"
+    "print(time.perf_counter() - t)\n"
+)
+
+
+def ours(runs: int, points: int) -> dict[str, float]:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    os.environ["MLOPS_JUPYTER_STORE"] = tempfile.mkdtemp(prefix="bench-mlops-")
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "mlops_jupyter")
+    params = "\n".join(f"p{i} = {i * 0.1}" for i in range(10))
+    metrics = (
+        "import mlops_jupyter\nmlops_jupyter.log_metrics({"
+        + ", ".join(f"'m{i}': {i * 0.5}" for i in range(5))
+        + "})"
+    )
+    plain_cell = f"{params}\n{metrics.replace('mlops_jupyter.log_metrics', 'dict')}"
+    tracked_quiet = f"%%track --quiet\n{params}\n{metrics}"
+    tracked_summary = f"%%track\n{params}\n{metrics}"
+
+    def timed(cell: str) -> float:
+        t = time.perf_counter()
+        result = ip.run_cell(cell, store_history=True)
+        elapsed = time.perf_counter() - t
+        if result.error_in_exec is not None:
+            raise RuntimeError(result.error_in_exec)
+        return elapsed
+
+    for _ in range(20):  # warm-up: first-use imports, store creation, caches
+        timed(tracked_quiet)
+        timed(plain_cell)
+    plain, quiet = [], []
+    for _ in range(runs):
+        plain.append(timed(plain_cell))
+        quiet.append(timed(tracked_quiet))
+    # The summary writes to stdout: keep it out of the report.
+    devnull = open(os.devnull, "w")  # noqa: SIM115
+    real_stdout, sys.stdout = sys.stdout, devnull
+    try:
+        summary = [timed(tracked_summary) for _ in range(max(20, runs // 5))]
+    finally:
+        sys.stdout = real_stdout
+        devnull.close()
+
+    ip.user_ns["N_POINTS"] = points
+    ip.run_cell(
+        "%%track --quiet\nimport time, mlops_jupyter\n_log = mlops_jupyter.log_metric\n"
+        "_t = time.perf_counter()\nfor _i in range(N_POINTS):\n    _log('loss', 0.1, _i)\n"
+        "LOOP_S = time.perf_counter() - _t\n",
+        store_history=True,
+    )
+    t = time.perf_counter()
+    from mlops_jupyter.store import get_store
+
+    newest = get_store().search_runs(limit=1)[0]
+    assert len(get_store().metric_series(newest.id, "loss")) == points, "points were lost"
+    readback_s = time.perf_counter() - t
+    plain_median = statistics.median(plain)
+    return {
+        "plain_cell_median_s": plain_median,
+        "track_overhead_median_s": statistics.median(quiet) - plain_median,
+        "track_overhead_p90_s": statistics.quantiles(quiet, n=10)[-1] - plain_median,
+        "track_with_summary_overhead_median_s": statistics.median(summary) - plain_median,
+        "log_metric_points_per_s": points / ip.user_ns["LOOP_S"],
+        "metric_readback_s": readback_s,
+    }
+
+
+def competitor(python: str, runs: int, points: int) -> dict[str, float] | None:
+    if not Path(python).exists():
+        print(f"(no competitor: {python} not found; `make bench` installs MLflow there)")
+        return None
+    out = subprocess.run(
+        [python, str(Path(__file__).with_name("_mlflow_track.py")), str(runs), str(points)],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        print(f"(competitor failed: {out.stderr[-2000:]})")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--competitor-runs", type=int, default=50)
+    parser.add_argument("--competitor-points", type=int, default=2000)
+    parser.add_argument("--competitor-python", default=str(ROOT / ".venv-bench" / "bin" / "python"))
+    args = parser.parse_args()
+
+    import_s = fresh_process_seconds(IMPORT_CODE)
+    load_ext_s = fresh_process_seconds(LOAD_EXT_CODE)
+    mine = ours(args.runs, args.points)
+    theirs = competitor(args.competitor_python, args.competitor_runs, args.competitor_points)
+
+    ms = 1000.0
+
+    def row(label: str, value: str, target: str = "") -> None:
+        print(f"  {label:<46}{value:>16}   {target}")
+
+    print(f"\n%%track benchmark ({os.cpu_count()} cores, Python {sys.version.split()[0]})")
+    row("import mlops_jupyter", f"{import_s * ms:.1f} ms")
+    row("%load_ext mlops_jupyter", f"{load_ext_s * ms:.1f} ms", "(target <= 150 ms)")
+    row("untracked cell (median)", f"{mine['plain_cell_median_s'] * ms:.2f} ms")
+    row(
+        "%%track overhead --quiet (median)",
+        f"{mine['track_overhead_median_s'] * ms:.2f} ms",
+        "(target <= 5 ms)",
+    )
+    row("%%track overhead --quiet (p90)", f"{mine['track_overhead_p90_s'] * ms:.2f} ms")
+    row(
+        "%%track overhead with summary widget (median)",
+        f"{mine['track_with_summary_overhead_median_s'] * ms:.2f} ms",
+    )
+    row(
+        "log_metric",
+        f"{mine['log_metric_points_per_s']:,.0f} pts/s",
+        "(target >= 1,000,000)",
+    )
+    row(f"read back {args.points:,} points", f"{mine['metric_readback_s']:.2f} s")
+    if theirs:
+        print(f"\nMLflow {theirs['version']} (SQLite backend), same machine, same run")
+        row("import mlflow", f"{theirs['import_s'] * ms:.1f} ms")
+        row(
+            "start_run+log_params(10)+log_metrics(5)+end_run",
+            f"{theirs['run_overhead_median_s'] * ms:.1f} ms",
+        )
+        row("log_metric", f"{theirs['log_metric_points_per_s']:,.0f} pts/s")
+        print("\nRatios (MLflow / mlops-jupyter)")
+        overhead = theirs["run_overhead_median_s"] / mine["track_overhead_median_s"]
+        rate = mine["log_metric_points_per_s"] / theirs["log_metric_points_per_s"]
+        row("per-run overhead", f"{overhead:.1f}x", "(target >= 20x)")
+        row("log_metric rate", f"{rate:.1f}x", "(target >= 100x)")
+        row("import time", f"{theirs['import_s'] / import_s:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
