@@ -45,11 +45,15 @@ $(VENV)/.stamp-build: $(VENV)/.stamp-install $(shell find src style schema -type
 	jlpm build
 	touch $@
 
+# Read each listing whole before grepping: `grep -q` stops at the first match and the lister
+# would die of SIGPIPE, which pipefail reports as a failure.
 install: $(VENV)/.stamp-build
-	@jupyter labextension list 2>&1 | grep -q "mlops-jupyter.*enabled.*OK" \
-		|| { echo "mlops-jupyter labextension is not enabled and OK"; jupyter labextension list; exit 1; }
-	@jupyter server extension list 2>&1 | grep -q "mlops_jupyter.*enabled" \
-		|| { echo "mlops_jupyter server extension is not enabled"; jupyter server extension list; exit 1; }
+	@labext="$$(jupyter labextension list 2>&1)"; \
+	grep -q "mlops-jupyter.*enabled.*OK" <<< "$$labext" \
+		|| { echo "mlops-jupyter labextension is not enabled and OK"; echo "$$labext"; exit 1; }
+	@serverext="$$(jupyter server extension list 2>&1)"; \
+	grep -q "mlops_jupyter.*enabled" <<< "$$serverext" \
+		|| { echo "mlops_jupyter server extension is not enabled"; echo "$$serverext"; exit 1; }
 
 lab: install
 	cd examples && jupyter lab --ServerApp.root_dir="$(CURDIR)/examples" $(LAB_ARGS)
