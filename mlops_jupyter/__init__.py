@@ -64,5 +64,8 @@ def runs(
 def get_run(run_id: str) -> Run:
     """Return one run by id (raises ``RunNotFoundError`` if unknown)."""
     from .store import get_store
+    from .tracking import _tracker
 
+    if _tracker is not None:
+        _tracker.drain()  # this kernel's own runs first
     return get_store().get_run(run_id)

@@ -12,7 +12,9 @@ background thread writes every second.
 
 from __future__ import annotations
 
+import atexit
 import os
+import queue
 import socket
 import sys
 import threading
@@ -21,7 +23,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .models import (
@@ -124,7 +126,7 @@ class ActiveRun:
     git_result: GitInfo | None = None
     git_done: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
-    # The background flusher and the final flush must not interleave: step numbers are
+    # The writer's periodic drain and the final drain must not interleave: step numbers are
     # assigned from ``last_step`` while draining.
     flush_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -183,6 +185,12 @@ def current_run() -> Run | None:
 class Tracker:
     """Records runs for one process (one kernel).
 
+    Capture happens on the cell's thread; every store write (create, metric batches, the
+    final update, a late git state, heartbeats) goes through one writer thread, in order.
+    The cell therefore pays for the capture alone, and two writes of the same run can never
+    overtake each other. Readers in this process call :meth:`drain` first; at exit the
+    queue is drained too.
+
     Args:
         store_factory: Returns the store to write to (default: the shared store of
             :func:`mlops_jupyter.store.get_store`). Called lazily, on the first tracked cell.
@@ -192,15 +200,17 @@ class Tracker:
         self._store_factory = store_factory
         self._store: RunStore | None = None
         self._env: EnvironmentCapture | None = None
+        self._last_env: dict[str, Any] | None = None
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
         self._reaped = False
         self._last_heartbeat = 0.0
-        self._pending_git: list[ActiveRun] = []
-        self._last_env: dict[str, Any] | None = None
+        # Failures of background writes, reported under the next tracked cell.
+        self._late_warnings: list[str] = []
         # One long-lived worker: starting a thread per cell costs about a millisecond.
         self._git_worker: ThreadPoolExecutor | None = None
+        self._git_futures: list[Future[None]] = []
 
     # -- store ---------------------------------------------------------------------------
 
@@ -222,10 +232,10 @@ class Tracker:
     # -- the cell ------------------------------------------------------------------------
 
     def begin(self, ctx: CellContext, opts: TrackOptions) -> ActiveRun:
-        """Capture what is known before the cell runs and store the run as ``running``.
+        """Capture what is known before the cell runs and queue the ``running`` record.
 
         Never raises: what cannot be captured becomes a warning on the returned run, and if
-        the store itself fails the cell still runs, untracked.
+        the store cannot be opened the cell still runs, untracked.
         """
         global _current
         run = Run.new(
@@ -244,27 +254,35 @@ class Tracker:
         # The history (which grows with the session) is attached at the end only, so it is
         # serialized once per run; a crashed run keeps everything but it.
         active.history = ctx.history
+        with self._lock:
+            for warning in self._late_warnings:
+                active.warnings.append(warning)
+            self._late_warnings.clear()
 
-        notebook = self._capture_notebook(active, ctx)
+        try:
+            # Opened here, on the cell's thread: an unusable store is reported at once.
+            store = self.store()
+            if not self._reaped:
+                self._reaped = True
+                store.mark_stale_runs_crashed(lease_seconds())
+            active.stored = True
+        except Exception as exc:  # the cell must run even if the store is unusable
+            active.warn("run not recorded: the store failed", exc)
+        if active.stored:
+            notebook = self._capture_notebook(active, ctx)
+        else:
+            notebook = None
         self._capture_params(active, ctx, opts, notebook)
         self._capture_environment(active)
         self._capture_inputs(active, opts)
         if opts.seed is not None:
             self._seed(active, opts.seed)
-        active.git_future = self._start_git(active, ctx)
-
-        try:
-            store = self.store()
-            if not self._reaped:
-                self._reaped = True
-                store.mark_stale_runs_crashed(lease_seconds())
+        if active.stored:
+            active.git_future = self._start_git(active, ctx)
             run.heartbeat_at = run.started_at
-            store.create_run(run)
-            active.stored = True
-        except Exception as exc:  # the cell must run even if the store is unusable
-            active.warn("run not recorded: the store failed", exc)
+            snapshot = _snapshot(run)
+            self._submit(lambda: self.store().create_run(snapshot))
         _current = active
-        self._ensure_thread()
         return active
 
     def finish(
@@ -278,7 +296,7 @@ class Tracker:
     ) -> Run:
         """Record the outcome of the cell: status, metrics, artifacts, outputs.
 
-        Never raises. Returns the run as recorded.
+        Never raises. Returns the run as recorded (the write itself is queued).
         """
         global _current
         run = active.run
@@ -293,26 +311,26 @@ class Tracker:
             run.error = ErrorInfo(type="KeyboardInterrupt", message="interrupted", traceback="")
         run.stdout_tail = _redact(stdout_tail[-OUTPUT_TAIL_CHARS:])
         run.stderr_tail = _redact(stderr_tail[-OUTPUT_TAIL_CHARS:])
+        if not active.stored:
+            return run
         self._capture_metric_vars(active, namespace)
         if run.status is RunStatus.FINISHED:
             # A failed cell usually did not write its artifacts: nothing worth a warning.
             self._capture_artifacts(active)
-
-        # Under the run's lock: a late git capture must update the run after this final
-        # write, never with a snapshot taken before it.
+        points = self._drain(active)
         with active.lock:
             if active.git_done:
                 run.git = active.git_result
-            else:
-                with self._lock:
-                    self._pending_git.append(active)
             active.finalized = True
-            if active.stored:
-                try:
-                    self._flush(active)
-                    self.store().update_run(run)
-                except Exception as exc:
-                    active.warn("run outcome not recorded: the store failed", exc)
+            snapshot = _snapshot(run)
+
+        def write() -> None:
+            store = self.store()
+            if points:
+                store.log_metric_points(run.id, points)
+            store.update_run(snapshot)
+
+        self._submit(write)
         return run
 
     # -- capture steps (each isolated: a failure is a warning, never an exception) -------
@@ -466,20 +484,18 @@ class Tracker:
             with active.lock:
                 active.git_result = result
                 active.git_done = True
-                if active.finalized and active.stored and result is not None:
-                    # The cell ended first: complete the stored run.
+                if active.finalized and result is not None:
+                    # The cell ended first: complete the stored run, after its final write.
                     active.run.git = result
-                    try:
-                        self.store().update_run(active.run)
-                    except Exception:  # nothing left to warn in: the cell is over
-                        pass
-            with self._lock:
-                if active in self._pending_git:
-                    self._pending_git.remove(active)
+                    snapshot = _snapshot(active.run)
+                    self._submit(lambda: self.store().update_run(snapshot))
 
         if self._git_worker is None:
             self._git_worker = ThreadPoolExecutor(1, thread_name_prefix="mlops-jupyter-git")
-        return self._git_worker.submit(capture)
+        future = self._git_worker.submit(capture)
+        with self._lock:
+            self._git_futures = [f for f in self._git_futures if not f.done()] + [future]
+        return future
 
     def _capture_metric_vars(self, active: ActiveRun, namespace: Mapping[str, Any]) -> None:
         now = _time()
@@ -490,6 +506,7 @@ class Tracker:
             active.points.append((var, namespace[var], None, now))
 
     def _capture_artifacts(self, active: ActiveRun) -> None:
+        # Copied on the cell's thread: the next cell may overwrite the file.
         for path in active.opts.artifacts:
             try:
                 record = self.store().blobs.put_file(os.path.join(active.cwd, path))
@@ -499,14 +516,18 @@ class Tracker:
             except Exception as exc:
                 active.warn(f"artifact {path!r}", exc)
 
-    # -- metrics and heartbeat -----------------------------------------------------------
+    # -- metrics -------------------------------------------------------------------------
 
-    def _flush(self, active: ActiveRun) -> None:
-        """Validate and write the buffered metric points of ``active``."""
+    def _drain(self, active: ActiveRun) -> list[MetricPoint]:
+        """Take the buffered points of ``active``, validated, with steps assigned.
+
+        The final values in ``active.run.metrics`` are updated on the way (the value at the
+        highest step wins, as in the store).
+        """
         with active.flush_lock:
-            self._flush_locked(active)
+            return self._drain_locked(active)
 
-    def _flush_locked(self, active: ActiveRun) -> None:
+    def _drain_locked(self, active: ActiveRun) -> list[MetricPoint]:
         from .capture.values import to_metric_value
 
         drained: list[tuple[Any, Any, Any, float]] = []
@@ -516,9 +537,9 @@ class Tracker:
                 drained.append(popleft())
         except IndexError:
             pass
-        if not drained:
-            return
         points: list[MetricPoint] = []
+        if not drained:
+            return points
         last_step = active.last_step
         bad: set[str] = set()
         for name, value, step, ts in drained:
@@ -539,46 +560,100 @@ class Tracker:
             points.append(MetricPoint(key=name, value=number, step=step, timestamp=ts))
         for problem in sorted(bad):
             active.warn("metric value skipped", problem)
-        if points:
-            self.store().log_metric_points(active.run.id, points)
-            # Mirror the store's rule: the final value is the one at the highest step.
-            final_step = active.final_step
-            for point in points:
-                if point.step >= final_step.get(point.key, point.step):
-                    final_step[point.key] = point.step
-                    active.run.metrics[point.key] = point.value
+        final_step = active.final_step
+        metrics = active.run.metrics
+        for point in points:
+            if point.step >= final_step.get(point.key, point.step):
+                final_step[point.key] = point.step
+                metrics[point.key] = point.value
+        return points
 
-    def _ensure_thread(self) -> None:
+    # -- the writer thread ---------------------------------------------------------------
+
+    def _submit(self, job: Callable[[], None]) -> None:
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._thread = threading.Thread(
-                target=self._background, name="mlops-jupyter-flush", daemon=True
-            )
-            self._thread.start()
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(
+                    target=self._write_loop, name="mlops-jupyter-writer", daemon=True
+                )
+                self._writer.start()
+                _register_exit_drain(self)
+        self._queue.put(job)
 
-    def _background(self) -> None:
-        interval = lease_seconds() / 6
+    def _write_loop(self) -> None:
+        heartbeat_every = lease_seconds() / 6
         while True:
-            self._wake.wait(FLUSH_INTERVAL)
-            active = _current
-            if active is None or not active.stored:
+            try:
+                job = self._queue.get(timeout=FLUSH_INTERVAL)
+            except queue.Empty:
+                self._periodic(heartbeat_every)
                 continue
             try:
-                self._flush(active)
-                now = time.monotonic()
-                if now - self._last_heartbeat >= interval:
-                    self._last_heartbeat = now
-                    self.store().heartbeat([active.run.id], utcnow())
-            except Exception as exc:  # reported after the cell
-                active.warn("metrics not written", exc)
+                job()
+            except Exception as exc:
+                with self._lock:
+                    self._late_warnings.append(
+                        f"an earlier run was not fully recorded ({type(exc).__name__}: {exc})"
+                    )
 
-    def wait_for_git(self, timeout: float = GIT_TIMEOUT) -> None:
-        """Wait for late git captures (for tests and clean shutdown)."""
+    def _periodic(self, heartbeat_every: float) -> None:
+        """While a tracked cell runs: write its buffered metrics, renew its lease."""
+        active = _current
+        if active is None or not active.stored:
+            return
+        try:
+            points = self._drain(active)
+            store = self.store()
+            if points:
+                store.log_metric_points(active.run.id, points)
+            now = time.monotonic()
+            if now - self._last_heartbeat >= heartbeat_every:
+                self._last_heartbeat = now
+                store.heartbeat([active.run.id], utcnow())
+        except Exception as exc:  # reported after the cell
+            active.warn("metrics not written", exc)
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until pending git captures and queued writes are in the store.
+
+        Returns:
+            False if they did not finish within ``timeout`` seconds.
+        """
         deadline = time.monotonic() + timeout
-        for active in list(self._pending_git):
-            if active.git_future is not None:
-                wait([active.git_future], timeout=max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            futures = list(self._git_futures)
+        if futures:
+            wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            if self._writer is None or not self._writer.is_alive():
+                return True
+        done = threading.Event()
+        self._queue.put(done.set)
+        return done.wait(max(0.0, deadline - time.monotonic()))
+
+
+_exit_drain_registered: set[int] = set()
+
+
+def _register_exit_drain(tracker: Tracker) -> None:
+    # A kernel shut down normally must not lose the runs still queued.
+    if id(tracker) not in _exit_drain_registered:
+        _exit_drain_registered.add(id(tracker))
+        atexit.register(tracker.drain, 10.0)
+
+
+def _snapshot(run: Run) -> Run:
+    """A copy of ``run`` whose containers the writer thread can serialize safely."""
+    return replace(
+        run,
+        params=dict(run.params),
+        metrics=dict(run.metrics),
+        tags=dict(run.tags),
+        inputs=list(run.inputs),
+        artifacts=list(run.artifacts),
+        history=list(run.history),
+        extra=dict(run.extra),
+    )
 
 
 def _status_for(error: BaseException | None) -> RunStatus:
@@ -642,6 +717,8 @@ def runs(
     """
     from .store import get_store
 
+    if _tracker is not None:
+        _tracker.drain()  # this kernel's own runs first
     store = get_store()
     store.mark_stale_runs_crashed(lease_seconds())
     found = store.search_runs(

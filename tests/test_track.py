@@ -62,7 +62,7 @@ def run(shell: InteractiveShell, source: str) -> Any:
 
 
 def last_run() -> Run:
-    get_tracker().wait_for_git()
+    get_tracker().drain()
     runs = get_store().search_runs(limit=1)
     assert runs, "no run was recorded"
     return get_store().get_run(runs[0].id)
