@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -136,13 +137,16 @@ def test_example_notebooks_run_under_papermill_with_parameters(
     isolated_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     papermill = pytest.importorskip("papermill")
-    notebook = EXAMPLES / "wine_gradient_boosting.ipynb"
+    # On a copy: the notebook writes model.pkl next to itself.
+    workdir = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, workdir, ignore=shutil.ignore_patterns("*.pkl", "outputs"))
+    notebook = workdir / "wine_gradient_boosting.ipynb"
     monkeypatch.setenv("MLOPS_JUPYTER_NOTEBOOK", str(notebook))
     papermill.execute_notebook(
         str(notebook),
         str(tmp_path / "out.ipynb"),
         parameters={"learning_rate": 0.3, "n_estimators": 10},
-        cwd=str(EXAMPLES),
+        cwd=str(workdir),
         kernel_name="python3",
         progress_bar=False,
     )
@@ -156,6 +160,10 @@ def test_example_notebooks_run_under_papermill_with_parameters(
     assert run.notebook.saved_matches_source is True
     assert [i.path for i in run.inputs] == ["data/wine.csv"]
     assert [a.path for a in run.artifacts] == ["model.pkl"]
+    assert (
+        get_store().blobs.get_bytes(run.artifacts[0].sha256) == (workdir / "model.pkl").read_bytes()
+    )
+    assert not (EXAMPLES / "model.pkl").exists()
     assert len(get_store().metric_series(run.id, "val_loss")) == 10
     assert 0.5 < run.metrics["val_accuracy"] <= 1.0
     assert run.seed == 42
