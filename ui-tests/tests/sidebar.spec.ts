@@ -51,4 +51,24 @@ test.describe('mlops-jupyter sidebar', () => {
       'jupyter server extension enable mlops_jupyter'
     );
   });
+
+  test('follows the dark theme', async ({ page }, testInfo) => {
+    const sidebar = new RunsSidebarPage(page);
+    await page.theme.setDarkTheme();
+    await sidebar.open();
+    await expect(sidebar.status).toContainText('store:');
+    const colors = await sidebar.panel.evaluate(el => {
+      const style = getComputedStyle(el);
+      const status = getComputedStyle(el.querySelector('.jp-mlops-status')!);
+      return { background: style.backgroundColor, text: status.color };
+    });
+    const luminance = (rgb: string): number => {
+      const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+      return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+    };
+    expect(luminance(colors.background)).toBeLessThan(0.3);
+    expect(luminance(colors.text)).toBeGreaterThan(0.5);
+    await page.screenshot({ path: testInfo.outputPath('sidebar-dark.png') });
+    await page.theme.setLightTheme();
+  });
 });
