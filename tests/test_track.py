@@ -365,3 +365,25 @@ def test_runs_returns_a_dataframe(shell: InteractiveShell, notebook_dir: Path) -
     assert list(frame["params.k"]) == [3]
     assert list(frame["metrics.acc"]) == [0.5]
     assert list(frame["status"]) == ["finished"]
+
+
+def test_a_failed_background_write_is_reported_under_the_next_cell(
+    shell: InteractiveShell, notebook_dir: Path, isolated_store: Path, capsys: Any
+) -> None:
+    run(shell, "%%track --quiet\nwarm = 1")  # the store exists and is open
+    get_tracker().drain()
+    shell.user_ns["DB"] = str(isolated_store / "runs.db")
+    # The cell breaks the real database under the writer: its metric write must fail.
+    result = run(
+        shell,
+        "%%track --quiet\nimport sqlite3, mlops_jupyter\n"
+        "mlops_jupyter.log_metric('x', 1.0)\n"
+        "con = sqlite3.connect(DB)\ncon.execute('DROP TABLE metric_steps')\ncon.commit()\n"
+        "con.close()\n",
+    )
+    assert result.error_in_exec is None
+    get_tracker().drain()
+    capsys.readouterr()
+    result = run(shell, "%%track --quiet\nnext_cell = 1")
+    assert result.error_in_exec is None and shell.user_ns["next_cell"] == 1
+    assert "an earlier run was not fully recorded" in capsys.readouterr().err
