@@ -82,12 +82,18 @@ def _unquote(value: str | None) -> str | None:
     return value
 
 
-def notebook_path(shell: Any) -> str | None:
+_MAX_NOTEBOOKS_SEARCHED = 20
+
+
+def notebook_path(shell: Any, raw_cell: str = "") -> str | None:
     """The notebook the kernel runs for, if it can be known.
 
     JupyterLab's sessions pass ``JPY_SESSION_NAME`` (ipykernel also exposes it as
     ``__session__``), a path relative to the server root while the kernel runs in the
-    notebook's folder; our papermill runs set ``MLOPS_JUPYTER_NOTEBOOK``.
+    notebook's folder; our papermill runs set ``MLOPS_JUPYTER_NOTEBOOK``. The session name is
+    fixed when the kernel starts, so after a rename (``Untitled.ipynb`` → ``train.ipynb``) it
+    points at nothing: then the notebook in the kernel's folder whose saved cells contain
+    ``raw_cell`` is taken, or, in a Jupyter session, the only notebook there.
     """
     candidates = [
         os.environ.get("MLOPS_JUPYTER_NOTEBOOK"),
@@ -95,14 +101,41 @@ def notebook_path(shell: Any) -> str | None:
         os.environ.get("JPY_SESSION_NAME"),
     ]
     cwd = os.getcwd()
+    in_session = False
     for value in candidates:
         if not isinstance(value, str) or not value.endswith(".ipynb"):
             continue
+        in_session = True
         options = [value] if os.path.isabs(value) else []
         options += [os.path.join(cwd, os.path.basename(value)), os.path.join(cwd, value)]
         for option in options:
             if os.path.isfile(option):
                 return os.path.abspath(option)
+    return _search_notebook(cwd, raw_cell, in_session)
+
+
+def _search_notebook(folder: str, raw_cell: str, in_session: bool) -> str | None:
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".ipynb"))
+    except OSError:
+        return None
+    if not names or len(names) > _MAX_NOTEBOOKS_SEARCHED:
+        return None
+    paths = [os.path.join(folder, n) for n in names]
+    if raw_cell:
+        from .capture.notebook import NotebookReadError, notebook_contains_source, read_notebook
+
+        matches = []
+        for path in paths:
+            try:
+                if notebook_contains_source(read_notebook(path), raw_cell):
+                    matches.append(path)
+            except (OSError, NotebookReadError):
+                continue
+        if len(matches) == 1:
+            return matches[0]
+    if in_session and len(paths) == 1:
+        return paths[0]
     return None
 
 
@@ -128,7 +161,7 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
         cell_id=_last_cell.get("cell_id"),
         execution_count=execution_count,
         history=history,
-        notebook_path=notebook_path(shell),
+        notebook_path=notebook_path(shell, raw_cell),
         cwd=cwd,
     )
     tracker = get_tracker()

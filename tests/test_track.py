@@ -387,3 +387,34 @@ def test_a_failed_background_write_is_reported_under_the_next_cell(
     result = run(shell, "%%track --quiet\nnext_cell = 1")
     assert result.error_in_exec is None and shell.user_ns["next_cell"] == 1
     assert "an earlier run was not fully recorded" in capsys.readouterr().err
+
+
+def test_renamed_notebook_is_found_in_the_kernel_folder(
+    shell: InteractiveShell, notebook_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # JupyterLab fixes JPY_SESSION_NAME when the kernel starts: after "Untitled.ipynb" was
+    # renamed, it names a file that no longer exists.
+    monkeypatch.setenv("JPY_SESSION_NAME", str(notebook_dir / "Untitled.ipynb"))
+    cell = "%%track --quiet\nrenamed = 1"
+    write_notebook(notebook_dir / "other.ipynb", ["print('unrelated')"])
+    write_notebook(notebook_dir / "train.ipynb", ["import os", cell])
+    run(shell, cell)
+    found = last_run()
+    assert found.notebook is not None
+    assert found.notebook.path == str(notebook_dir / "train.ipynb")
+    assert found.notebook.saved_matches_source is True
+
+    (notebook_dir / "other.ipynb").unlink()
+    run(shell, "%%track --quiet\nrenamed = 2  # typed after the last save")
+    unsaved = last_run()
+    assert unsaved.notebook is not None
+    assert unsaved.notebook.path == str(notebook_dir / "train.ipynb")
+    assert unsaved.notebook.saved_matches_source is False
+
+
+def test_outside_a_session_an_unrelated_notebook_is_not_claimed(
+    shell: InteractiveShell, notebook_dir: Path
+) -> None:
+    write_notebook(notebook_dir / "unrelated.ipynb", ["print('hello')"])
+    run(shell, "%%track --quiet\nplain = 1")
+    assert last_run().notebook is None
