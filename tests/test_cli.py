@@ -6,6 +6,7 @@ import json
 import math
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ REQUIRED_KEYS = {
 
 
 def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("mlops-jupyter")
+    # The console script installed next to this interpreter (PATH may not include the venv).
+    beside = Path(sys.executable).with_name("mlops-jupyter")
+    exe = str(beside) if beside.exists() else shutil.which("mlops-jupyter")
     assert exe, "the console script is not installed"
     return subprocess.run([exe, *args], capture_output=True, text=True, check=check, timeout=60)
 

@@ -32,6 +32,7 @@ from mlops_jupyter.models import (
     Run,
     RunStatus,
 )
+from mlops_jupyter.query import parse_sort
 from mlops_jupyter.store import (
     InvalidArgumentError,
     RunAlreadyExistsError,
@@ -667,3 +668,33 @@ def test_unusable_url_is_a_store_error_without_the_password(tmp_path: Path) -> N
     with pytest.raises(StoreError) as info:
         open_store(location)
     assert "s3cret" not in str(info.value) and "***" in str(info.value)
+
+
+def test_upgrade_from_0001_backfills_duration_and_change_token(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from mlops_jupyter.store.sql import alembic_config
+
+    db = tmp_path / "runs.db"
+    engine = create_engine("sqlite:///" + db.as_posix())
+    try:
+        with engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+            conn.exec_driver_sql(
+                "INSERT INTO runs (id, experiment, status, started_at, ended_at, source, record)"
+                " VALUES ('r1', 'e', 'finished', '2025-01-01T00:00:00.000000+00:00',"
+                " '2025-01-01T00:01:30.500000+00:00', '', '{}')"
+            )
+    finally:
+        engine.dispose()
+    with sqlite_store(tmp_path) as store:
+        assert store.migrated
+        assert store.get_run("r1").duration == 90.5
+        page = store.list_runs(sort=parse_sort("duration"))
+        assert page.runs[0]["duration"] == 90.5 and page.total == 1
+        token = store.change_token()
+        store.create_run(make_run())
+        assert store.change_token() != token

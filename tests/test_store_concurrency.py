@@ -97,7 +97,7 @@ def test_two_processes_migrate_a_fresh_database_once(tmp_path: Path) -> None:
     results = run_workers(root, n_workers=2, n_runs=0)
     assert sorted(r["migrated"] for r in results) == [False, True]
     with closing(sqlite3.connect(root / "runs.db")) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
     assert integrity(root / "runs.db") == "ok"
 
 

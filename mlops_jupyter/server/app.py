@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode
@@ -11,7 +12,13 @@ from .. import __version__
 from ..store.location import StoreLocation, resolve_store_location
 from .handlers import ROUTES
 
+if TYPE_CHECKING:
+    from ..store.base import RunStore
+
 URL_PREFIX = "mlops-jupyter/api"
+
+#: At most one sweep for crashed runs per server in this many seconds (lists are polled).
+STALE_CHECK_INTERVAL_S = 5.0
 
 
 class MlopsJupyterApp(ExtensionApp):
@@ -38,6 +45,20 @@ class MlopsJupyterApp(ExtensionApp):
     def store_location(self) -> StoreLocation:
         """The store this server uses (the traitlet wins over the environment)."""
         return resolve_store_location(override=self.store or None)
+
+    _last_stale_check: float | None = None
+
+    def mark_stale_runs(self, store: RunStore) -> None:
+        """Mark runs whose kernel is gone as crashed, at most once per interval."""
+        now = time.monotonic()
+        if self._last_stale_check is not None and (
+            now - self._last_stale_check < STALE_CHECK_INTERVAL_S
+        ):
+            return
+        self._last_stale_check = now
+        from ..tracking import lease_seconds
+
+        store.mark_stale_runs_crashed(lease_seconds())
 
     def initialize_settings(self) -> None:
         location = self.store_location()

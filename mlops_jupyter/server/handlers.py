@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 import tornado.web
@@ -10,10 +11,25 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from .. import __version__
-from ..store.errors import StoreError
+from ..compare import compare_runs
+from ..models import dumps_strict, json_safe
+from ..query import parse_filter, parse_sort
+from ..series import MAX_POINTS, MIN_POINTS
+from ..store import get_store
+from ..store.errors import InvalidArgumentError, StoreError
 
 if TYPE_CHECKING:
+    from ..store.base import RunStore
     from .app import MlopsJupyterApp
+
+_RUN_ID_RE = re.compile(r"[0-9a-f]{32}")
+_INT_RE = re.compile(r"[0-9]{1,12}")
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+DEFAULT_POINTS = 500
+MIN_COMPARE, MAX_COMPARE = 2, 20
+BLOB_KINDS = ("source", "notebook", "diff", "env", "history")
+_TEXT = "text/plain; charset=utf-8"
 
 
 class BaseHandler(ExtensionHandlerMixin, APIHandler):
@@ -40,6 +56,44 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"message": message}))
 
+    # -- helpers for the verbs ----------------------------------------------------------
+
+    def store(self) -> RunStore:
+        """The store this server uses (shared, opened on first use)."""
+        return get_store(self.app.store_location())
+
+    def finish_json(self, obj: Any) -> None:
+        """Answer with ``obj`` as strict JSON (non-finite floats as strings)."""
+        try:
+            # Usually nothing is left to replace: skip json_safe's walk over the whole body.
+            text = json.dumps(obj, allow_nan=False)
+        except ValueError:
+            text = json.dumps(json_safe(obj), allow_nan=False)
+        self.finish(text)
+
+    def int_argument(self, name: str, default: int, low: int, high: int) -> int:
+        """An integer query argument within ``[low, high]``, else a 400 saying the range."""
+        raw = self.get_query_argument(name, None)
+        if raw is None:
+            return default
+        value = int(raw) if _INT_RE.fullmatch(raw.strip()) else None
+        if value is None or not low <= value <= high:
+            raise InvalidArgumentError(
+                f"{name} must be an integer from {low} to {high}, got {raw!r:.40}"
+            )
+        return value
+
+
+def validate_run_id(run_id: str) -> str:
+    """Check a run id taken from a URL: 32 lowercase hex characters.
+
+    Raises:
+        InvalidArgumentError: Otherwise (a 400, before anything is looked up).
+    """
+    if _RUN_ID_RE.fullmatch(run_id) is None:
+        raise InvalidArgumentError(f"invalid run id {run_id!r:.80}: expected 32 lowercase hex")
+    return run_id
+
 
 class StatusHandler(BaseHandler):
     """``GET /mlops-jupyter/api/status``: version and the store this server uses."""
@@ -60,6 +114,145 @@ class StatusHandler(BaseHandler):
         )
 
 
+class RunsHandler(BaseHandler):
+    """``GET runs``: one page of run summaries, filtered and sorted."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        where = parse_filter(self.get_query_argument("filter", ""))
+        sort = parse_sort(self.get_query_argument("sort", "started_at"))
+        order = self.get_query_argument("order", "desc")
+        if order not in ("asc", "desc"):
+            raise InvalidArgumentError(f"order must be 'asc' or 'desc', got {order!r:.40}")
+        limit = self.int_argument("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        offset = self.int_argument("offset", 0, 0, 10**12 - 1)
+        experiment = self.get_query_argument("experiment", None)
+        store = self.store()
+        self.app.mark_stale_runs(store)
+        page = store.list_runs(
+            where=where,
+            sort=sort,
+            descending=order == "desc",
+            limit=limit,
+            offset=offset,
+            experiment=experiment,
+        )
+        self.finish_json(
+            {
+                "runs": page.runs,
+                "total": page.total,
+                "offset": offset,
+                "limit": limit,
+                "version": page.version,
+            }
+        )
+
+
+class RunHandler(BaseHandler):
+    """``GET runs/{id}``: the full run."""
+
+    @tornado.web.authenticated
+    def get(self, run_id: str) -> None:
+        run = self.store().get_run(validate_run_id(run_id))
+        self.finish(dumps_strict(run.to_json()))
+
+
+class RunBlobHandler(BaseHandler):
+    """``GET runs/{id}/blobs/{kind}``: a large part of a run, fetched on demand."""
+
+    @tornado.web.authenticated
+    def get(self, run_id: str, kind: str) -> None:
+        validate_run_id(run_id)
+        if kind not in BLOB_KINDS:
+            raise InvalidArgumentError(
+                f"unknown blob kind {kind!r:.40}: use one of {', '.join(BLOB_KINDS)}"
+            )
+        store = self.store()
+        run = store.get_run(run_id)
+        missing = StoreError(f"run {run_id!r} has no {kind}", code=404)
+        if kind in ("env", "history"):
+            value = run.env if kind == "env" else run.history
+            if not value:
+                raise missing
+            self.finish(dumps_strict(value))
+            return
+        if kind == "source":
+            if not run.source:
+                raise missing
+            self.finish(run.source, set_content_type=_TEXT)
+            return
+        # Only a sha taken from the stored run reaches the blob store, which validates it.
+        if kind == "notebook":
+            sha = None if run.notebook is None else run.notebook.snapshot_sha256
+            content_type = "application/json"
+        else:
+            sha = None if run.git is None else run.git.diff_sha256
+            content_type = _TEXT
+        if sha is None:
+            raise missing
+        self.finish(store.blobs.get_bytes(sha), set_content_type=content_type)
+
+
+class RunMetricsHandler(BaseHandler):
+    """``GET runs/{id}/metrics``: each metric's point count and final value."""
+
+    @tornado.web.authenticated
+    def get(self, run_id: str) -> None:
+        summaries = self.store().metric_summaries(validate_run_id(run_id))
+        self.finish_json({"metrics": summaries})
+
+
+class MetricSeriesHandler(BaseHandler):
+    """``GET runs/{id}/metrics/{key}?points=N``: a series, downsampled on the server."""
+
+    @tornado.web.authenticated
+    def get(self, run_id: str, key: str) -> None:
+        validate_run_id(run_id)
+        points = self.int_argument("points", DEFAULT_POINTS, MIN_POINTS, MAX_POINTS)
+        series = self.store().sampled_metric_series(run_id, key, points)
+        self.finish_json(
+            {
+                "key": key,
+                "total": series.total,
+                "downsampled": series.downsampled,
+                "points": [[step, value] for step, value in series.points],
+            }
+        )
+
+
+class CompareHandler(BaseHandler):
+    """``GET compare?ids=a,b``: what differs between runs."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        raw = self.get_query_argument("ids", "")
+        ids = [part.strip() for part in raw.split(",") if part.strip()]
+        if not MIN_COMPARE <= len(ids) <= MAX_COMPARE:
+            raise InvalidArgumentError(
+                f"ids must list {MIN_COMPARE} to {MAX_COMPARE} run ids separated by commas, "
+                f"got {len(ids)}"
+            )
+        store = self.store()
+        runs = [store.get_run(validate_run_id(run_id)) for run_id in ids]
+        self.finish_json(compare_runs(runs))
+
+
+class ExperimentsHandler(BaseHandler):
+    """``GET experiments``: experiment names with run counts."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        self.finish_json({"experiments": self.store().experiment_summaries()})
+
+
 ROUTES: list[tuple[str, type[BaseHandler]]] = [
     ("status", StatusHandler),
+    ("runs", RunsHandler),
+    (r"runs/(?P<run_id>[^/]+)", RunHandler),
+    (r"runs/(?P<run_id>[^/]+)/blobs/(?P<kind>[^/]+)", RunBlobHandler),
+    (r"runs/(?P<run_id>[^/]+)/metrics", RunMetricsHandler),
+    # Metric keys may hold "/" (sent as %2F or as is) or spaces.
+    (r"runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricSeriesHandler),
+    ("compare", CompareHandler),
+    ("experiments", ExperimentsHandler),
 ]

@@ -9,10 +9,16 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import MetricPoint, Run, RunStatus, dumps_strict
 from .blobs import LocalBlobStore
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    # The query module imports SQLAlchemy; only the SQL backend needs it at run time.
+    from ..query import FilterNode, RunPage, SortKey
+    from ..series import SampledSeries
 
 __all__ = ["RunStore"]
 
@@ -139,6 +145,40 @@ class RunStore(ABC):
         """
 
     @abstractmethod
+    def list_runs(
+        self,
+        *,
+        where: FilterNode | None = None,
+        sort: SortKey | None = None,
+        descending: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+        experiment: str | None = None,
+    ) -> RunPage:
+        """Return one page of run summaries matching a filter, and how many match in all.
+
+        Args:
+            where: A filter from :func:`mlops_jupyter.query.parse_filter` (None: all runs).
+            sort: What to sort by (default ``started_at``). Runs lacking a sorted param or
+                metric (or whose metric is NaN) come last in both orders; ties are broken by
+                run id, in the same direction.
+            descending: Sort direction.
+            limit: Page size (0 or more).
+            offset: How many matching runs to skip.
+            experiment: Only runs of this experiment.
+
+        Raises:
+            InvalidArgumentError: On a negative limit or offset.
+        """
+
+    @abstractmethod
+    def change_token(self) -> str:
+        """Return a short token that changes whenever a run is created or changed.
+
+        Heartbeats alone do not change it: they change nothing a run list shows.
+        """
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections; the store must not be used afterwards."""
 
@@ -160,6 +200,75 @@ class RunStore(ABC):
     def experiments(self) -> list[str]:
         """Return the names of all experiments that have runs, sorted."""
         return sorted({run.experiment for run in self.search_runs()})
+
+    def experiment_summaries(self) -> list[dict[str, Any]]:
+        """Return ``{"name", "runs", "last_started_at"}`` per experiment, sorted by name."""
+        found: dict[str, dict[str, Any]] = {}
+        for run in self.search_runs():
+            started = run.to_json(strict=False)["started_at"]
+            entry = found.setdefault(
+                run.experiment, {"name": run.experiment, "runs": 0, "last_started_at": started}
+            )
+            entry["runs"] += 1
+            entry["last_started_at"] = max(entry["last_started_at"], started)
+        return [found[name] for name in sorted(found)]
+
+    def metric_step_values(self, run_id: str, key: str) -> list[tuple[int, float | None]]:
+        """Return ``(step, value)`` of every point of one metric, ordered by step.
+
+        NaN comes back as None. Backends override this with a leaner read than
+        :meth:`metric_series`.
+
+        Raises:
+            RunNotFoundError: If the run is not stored.
+        """
+        return [
+            (p.step, None if p.value != p.value else p.value)
+            for p in self.metric_series(run_id, key)
+        ]
+
+    def metric_summaries(self, run_id: str) -> list[dict[str, Any]]:
+        """Return ``{"key", "count", "last", "last_step"}`` for each metric of a run.
+
+        ``count`` is the number of logged points (0 for a final value set without a series),
+        ``last`` the final value (None if the run has a series but no final value).
+
+        Raises:
+            RunNotFoundError: If the run is not stored.
+        """
+        run = self.get_run(run_id)
+        summaries: list[dict[str, Any]] = []
+        for key in sorted(set(run.metrics)):
+            points = self.metric_series(run_id, key)
+            summaries.append(
+                {
+                    "key": key,
+                    "count": len(points),
+                    "last": run.metrics.get(key),
+                    "last_step": points[-1].step if points else 0,
+                }
+            )
+        return summaries
+
+    def sampled_metric_series(self, run_id: str, key: str, max_points: int) -> SampledSeries:
+        """Return a metric series reduced to at most ``max_points`` points.
+
+        See :func:`mlops_jupyter.series.downsample` for what is kept.
+
+        Returns:
+            A :class:`mlops_jupyter.series.SampledSeries`.
+
+        Raises:
+            RunNotFoundError: If the run is not stored.
+            StoreError: With code 404 if the run has no points for ``key``.
+            InvalidArgumentError: If ``max_points`` is below 2.
+        """
+        from ..series import downsample
+
+        rows = self.metric_step_values(run_id, key)
+        if not rows:
+            raise StoreError(f"run {run_id!r} has no metric series {key!r}", code=404)
+        return downsample(rows, max_points)
 
     def put_json_blob(self, obj: Any, *, fsync: bool = False) -> str:
         """Store ``obj`` as strict JSON with sorted keys and return its sha256.

@@ -14,17 +14,27 @@ from sqlalchemy import (
     Double,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
     Text,
 )
 
-__all__ = ["SCHEMA_REVISION", "metadata", "metric_steps", "metrics", "params", "runs", "tags"]
+__all__ = [
+    "SCHEMA_REVISION",
+    "metadata",
+    "metric_steps",
+    "metrics",
+    "params",
+    "runs",
+    "store_state",
+    "tags",
+]
 
 #: Alembic head revision this code expects; opening a store whose ``alembic_version``
 #: differs runs the migrations.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 metadata = MetaData()
 
@@ -49,11 +59,14 @@ runs = Table(
     Column("record", Text, nullable=False),
     Column("env_sha256", String(64), nullable=True),
     Column("history_sha256", String(64), nullable=True),
+    # Seconds from start to end, kept as a column so lists can sort and filter on it.
+    Column("duration", Double, nullable=True),
     Index("ix_runs_experiment_started_at", "experiment", "started_at"),
     Index("ix_runs_status", "status"),
     Index("ix_runs_started_at", "started_at"),
     Index("ix_runs_reproduction_of", "reproduction_of"),
     Index("ix_runs_sweep_id", "sweep_id"),
+    Index("ix_runs_duration", "duration"),
 )
 
 
@@ -69,7 +82,9 @@ params = Table(
     Column("value_json", Text, nullable=False),
     Column("value_num", Double, nullable=True),
     Column("value_text", Text, nullable=True),
-    Index("ix_params_key_value_num", "key", "value_num"),
+    # run_id last: filters and sorts on one param are answered from the index alone.
+    Index("ix_params_key_value_num_run_id", "key", "value_num", "run_id"),
+    Index("ix_params_key_value_text_run_id", "key", "value_text", "run_id"),
 )
 
 # Final value per metric. NULL value means NaN: SQLite stores NaN as NULL anyway, so the
@@ -82,7 +97,8 @@ metrics = Table(
     Column("value", Double, nullable=True),
     Column("step", BigInteger, nullable=False),
     Column("timestamp", Double, nullable=False),
-    Index("ix_metrics_key_value", "key", "value"),
+    # Walked in (value, run_id) order to list the best runs by a metric without sorting.
+    Index("ix_metrics_key_value_run_id", "key", "value", "run_id"),
 )
 
 metric_steps = Table(
@@ -102,4 +118,15 @@ tags = Table(
     _run_fk(),
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# One row (id = 1). ``change_seq`` goes up in every transaction that creates or changes a run
+# (not on heartbeats, which change nothing a list shows); with ``store_id``, fixed when the
+# database is created, it makes the change token lists are polled with.
+store_state = Table(
+    "store_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("store_id", String(32), nullable=False),
+    Column("change_seq", BigInteger, nullable=False),
 )

@@ -13,6 +13,7 @@ import os
 import random
 import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -30,8 +31,10 @@ from sqlalchemy import (
     cast,
     create_engine,
     event,
+    exists,
     func,
     literal_column,
+    not_,
     null,
     or_,
     select,
@@ -48,7 +51,16 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.sql.expression import ClauseElement
 
-from ..models import MetricPoint, Run, RunStatus, format_datetime, utcnow
+from ..models import (
+    MetricPoint,
+    Run,
+    RunStatus,
+    format_datetime,
+    json_safe,
+    parse_datetime,
+    utcnow,
+)
+from ..query import DEFAULT_SORT, FilterNode, RunPage, SortKey, compile_count, compile_filter
 from .base import RunStore
 from .blobs import LocalBlobStore
 from .errors import (
@@ -60,7 +72,7 @@ from .errors import (
     StoreError,
 )
 from .location import StoreLocation
-from .schema import SCHEMA_REVISION, metric_steps, metrics, params, runs, tags
+from .schema import SCHEMA_REVISION, metric_steps, metrics, params, runs, store_state, tags
 
 __all__ = ["MIGRATIONS_DIR", "SCHEMA_REVISION", "SqlRunStore", "alembic_config"]
 
@@ -87,6 +99,11 @@ _IN_CHUNK = 500
 _PG_MIGRATION_LOCK_ID = 0x6D6C6F7073
 
 _RUN_COLUMNS = tuple(c.name for c in runs.columns)
+# Everything a run summary needs: the source may be large and is left out of lists.
+_LIST_COLUMNS = tuple(c for c in runs.columns if c.name != "source")
+# Total counts cached per (filter, experiment, change token): paging and polling an
+# unchanged store never count twice.
+_COUNT_CACHE_SIZE = 32
 _METRIC_COLUMNS = ("run_id", "key", "value", "step", "timestamp")
 _STEP_COLUMNS = ("run_id", "key", "step", "value", "timestamp")
 # Fields kept outside the ``record`` JSON: in columns, in their own tables, in blobs, or
@@ -394,6 +411,20 @@ class _Statements:
         return _Prepared(stmt, self.dialect)
 
     @cached_property
+    def bump_change_seq(self) -> _Prepared:
+        stmt = (
+            store_state.update()
+            .where(store_state.c.id == 1)
+            .values(change_seq=store_state.c.change_seq + 1)
+        )
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
+    def change_token(self) -> _Prepared:
+        stmt = select(store_state.c.store_id, store_state.c.change_seq).where(store_state.c.id == 1)
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
     def heartbeat(self) -> _Prepared:
         stmt = (
             runs.update()
@@ -437,6 +468,8 @@ class SqlRunStore(RunStore):
             raise StoreError(f"cannot open the run database {self._display}: {exc}") from exc
         self._write_engine = self._engine.execution_options(mlops_write=True)
         self._sql = _Statements(self._engine.dialect)
+        self._count_cache: dict[tuple[Any, ...], int] = {}
+        self._count_cache_lock = threading.Lock()
         try:
             #: Whether opening this store ran the migrations (False if already current).
             self.migrated = self._ensure_schema()
@@ -614,10 +647,11 @@ class SqlRunStore(RunStore):
             log.warning("blob %s missing or unreadable in %s", sha, self.blobs.root)
             return empty
 
-    def _build_run(self, row: _Row, children: Sequence[_Row]) -> Run:
+    def _build_run(self, row: _Row, children: Sequence[_Row], *, blobs: bool = True) -> Run:
         data: dict[str, Any] = json.loads(row.record)
         for name in _RUN_COLUMNS:
-            data[name] = getattr(row, name)
+            # A list row lacks the source column (see _LIST_COLUMNS).
+            data[name] = getattr(row, name, None)
         run_params: dict[str, Any] = {}
         run_metrics: dict[str, float] = {}
         run_tags: dict[str, str] = {}
@@ -630,8 +664,8 @@ class SqlRunStore(RunStore):
                 run_tags[key] = text
         data["params"] = run_params
         data["tags"] = run_tags
-        data["env"] = self._load_blob(row.env_sha256, {})
-        data["history"] = self._load_blob(row.history_sha256, [])
+        data["env"] = self._load_blob(row.env_sha256, {}) if blobs else {}
+        data["history"] = self._load_blob(row.history_sha256, []) if blobs else []
         run = Run.from_json(data)
         # from_json would read these again; set them directly (NaN arrives as None).
         run.metrics = run_metrics
@@ -670,6 +704,7 @@ class SqlRunStore(RunStore):
             sql.params_insert.executemany(conn, param_rows)
             sql.tags_insert.executemany(conn, tag_rows)
             sql.metrics_insert.executemany(conn, metric_rows)
+            sql.bump_change_seq.execute(conn, {})
 
         self._transact(write, write=True)
 
@@ -709,6 +744,7 @@ class SqlRunStore(RunStore):
             sql.metrics_set_value.executemany(conn, changed)
             removed = [{"b_run_id": run.id, "b_key": k} for k in old if k not in new_metrics]
             sql.metrics_delete_key.executemany(conn, removed)
+            sql.bump_change_seq.execute(conn, {})
 
         self._transact(write, write=True)
 
@@ -753,6 +789,7 @@ class SqlRunStore(RunStore):
             if rows:
                 conn.exec_driver_sql(steps.sql, bound)
                 sql.metrics_log_final.executemany(conn, finals)
+                sql.bump_change_seq.execute(conn, {})
 
         self._transact(write, write=True)
 
@@ -818,36 +855,10 @@ class SqlRunStore(RunStore):
             query = query.limit(limit)
         if offset:
             query = query.offset(offset)
-        no_text = cast(null(), Text)
-        no_num = cast(null(), Double)
 
         def read(conn: Connection) -> tuple[Sequence[_Row], dict[str, list[_Row]]]:
             run_rows = conn.execute(query).all()
-            children: dict[str, list[_Row]] = {}
-            for chunk in _chunks([r.id for r in run_rows]):
-                ids = list(chunk)
-                child_query = union_all(
-                    select(
-                        params.c.run_id,
-                        literal_column("'p'"),
-                        params.c.key,
-                        params.c.value_json,
-                        no_num,
-                    ).where(params.c.run_id.in_(ids)),
-                    select(
-                        metrics.c.run_id,
-                        literal_column("'m'"),
-                        metrics.c.key,
-                        no_text,
-                        metrics.c.value,
-                    ).where(metrics.c.run_id.in_(ids)),
-                    select(
-                        tags.c.run_id, literal_column("'t'"), tags.c.key, tags.c.value, no_num
-                    ).where(tags.c.run_id.in_(ids)),
-                )
-                for r in conn.execute(child_query):
-                    children.setdefault(r[0], []).append(tuple(r)[1:])
-            return run_rows, children
+            return run_rows, _children(conn, [r.id for r in run_rows])
 
         run_rows, children = self._transact(read, write=False)
         return [self._build_run(r, children.get(r.id, ())) for r in run_rows]
@@ -889,6 +900,196 @@ class SqlRunStore(RunStore):
             MetricPoint(key, nan if value is None else value, step, timestamp)
             for step, value, timestamp in self._transact(read, write=False)
         ]
+
+    # -- lists ------------------------------------------------------------------------
+
+    def change_token(self) -> str:
+        """Return the change token (see :meth:`RunStore.change_token`)."""
+        return self._transact(self._read_token, write=False)
+
+    def _read_token(self, conn: Connection) -> str:
+        row: Any = self._sql.change_token.execute(conn, {}).first()
+        if row is None:  # pragma: no cover - the migration inserts the row
+            return "0"
+        return f"{str(row[0])[:8]}-{int(row[1])}"
+
+    def list_runs(
+        self,
+        *,
+        where: FilterNode | None = None,
+        sort: SortKey | None = None,
+        descending: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+        experiment: str | None = None,
+    ) -> RunPage:
+        """Return a page of run summaries (see :meth:`RunStore.list_runs`).
+
+        Sorting by a metric walks the ``(key, value, run_id)`` index in order and stops
+        after the page, instead of sorting every matching run: runs having the metric come
+        from that walk, and only a page reaching past them reads the runs without it.
+        """
+        _check_page(limit, offset)
+        sort = sort or DEFAULT_SORT
+        condition = compile_filter(where)
+        count_query: Any
+        if experiment is None:
+            count_query = compile_count(where)
+        else:
+            condition = and_(condition, runs.c.experiment == experiment)
+            count_query = (
+                select(func.count())
+                .select_from(runs)
+                .where(compile_filter(where, membership=True), runs.c.experiment == experiment)
+            )
+        cache_key = (where, experiment)
+
+        def read(conn: Connection) -> tuple[str, int, Sequence[_Row], dict[str, list[_Row]]]:
+            token = self._read_token(conn)
+            with self._count_cache_lock:
+                total = self._count_cache.get((*cache_key, token))
+            if total is None:
+                total = int(conn.execute(count_query).scalar_one())
+                with self._count_cache_lock:
+                    if len(self._count_cache) >= _COUNT_CACHE_SIZE:
+                        self._count_cache.pop(next(iter(self._count_cache)))
+                    self._count_cache[(*cache_key, token)] = total
+            if limit == 0 or offset >= total:
+                rows: Sequence[_Row] = []
+            elif sort.kind == "metrics":
+                rows = self._page_by_metric(conn, condition, sort.name, descending, limit, offset)
+            else:
+                rows = conn.execute(
+                    self._sorted_query(condition, sort, descending).limit(limit).offset(offset)
+                ).all()
+            return token, total, rows, _children(conn, [r.id for r in rows], raw=True)
+
+        token, total, rows, children = self._transact(read, write=False)
+        summaries = [_summary(r, children.get(r.id, ())) for r in rows]
+        return RunPage(runs=summaries, total=total, version=token)
+
+    @staticmethod
+    def _sorted_query(condition: Any, sort: SortKey, descending: bool) -> Any:
+        query = select(*_LIST_COLUMNS).where(condition)
+        by_id = _direction(runs.c.id, descending)
+        if sort.kind == "column":
+            column = runs.c[sort.name]
+            if sort.name == "started_at":  # never NULL: let the index give the order
+                return query.order_by(_direction(column, descending), by_id)
+            return query.order_by(column.is_(None), _direction(column, descending), by_id)
+        # A param: numbers (numerically), then strings, then runs lacking it (or holding
+        # a boolean, list, ...), in both directions.
+        p = params.alias("sort_param")
+        group = case((p.c.value_num.is_not(None), 0), (p.c.value_text.is_not(None), 1), else_=2)
+        joined = runs.outerjoin(p, and_(p.c.run_id == runs.c.id, p.c.key == sort.name))
+        return query.select_from(joined).order_by(
+            group,
+            _direction(p.c.value_num, descending),
+            _direction(p.c.value_text, descending),
+            by_id,
+        )
+
+    @staticmethod
+    def _page_by_metric(
+        conn: Connection, condition: Any, key: str, descending: bool, limit: int, offset: int
+    ) -> list[_Row]:
+        m = metrics.alias("sort_metric")
+        has_value = and_(m.c.key == key, m.c.value.is_not(None))
+        with_metric = (
+            select(*_LIST_COLUMNS)
+            .select_from(m.join(runs, runs.c.id == m.c.run_id))
+            .where(has_value, condition)
+        )
+        rows = list(
+            conn.execute(
+                with_metric.order_by(
+                    _direction(m.c.value, descending), _direction(m.c.run_id, descending)
+                )
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        )
+        if len(rows) == limit:
+            return rows
+        # The page reaches past the runs having the metric: how many there are is known
+        # unless this page holds none of them.
+        if rows or offset == 0:
+            n_with = offset + len(rows)
+        else:
+            n_with = int(
+                conn.execute(select(func.count()).select_from(with_metric.subquery())).scalar_one()
+            )
+        lacking = not_(
+            exists(
+                select(1).where(
+                    metrics.c.run_id == runs.c.id,
+                    metrics.c.key == key,
+                    metrics.c.value.is_not(None),
+                )
+            )
+        )
+        rest = conn.execute(
+            select(*_LIST_COLUMNS)
+            .where(condition, lacking)
+            .order_by(_direction(runs.c.id, descending))
+            .limit(limit - len(rows))
+            .offset(max(0, offset - n_with))
+        ).all()
+        return rows + list(rest)
+
+    def experiment_summaries(self) -> list[dict[str, Any]]:
+        """Return per-experiment run counts (see :meth:`RunStore.experiment_summaries`)."""
+        query = (
+            select(runs.c.experiment, func.count(), func.max(runs.c.started_at))
+            .group_by(runs.c.experiment)
+            .order_by(runs.c.experiment)
+        )
+
+        def read(conn: Connection) -> list[dict[str, Any]]:
+            return [
+                {"name": str(name), "runs": int(n), "last_started_at": last}
+                for name, n, last in conn.execute(query)
+            ]
+
+        return self._transact(read, write=False)
+
+    def metric_step_values(self, run_id: str, key: str) -> list[tuple[int, float | None]]:
+        """Return ``(step, value)`` rows of one metric (see the base class)."""
+        sql = self._sql
+
+        def read(conn: Connection) -> list[tuple[int, float | None]]:
+            result = sql.steps_select.execute(conn, {"b_run_id": run_id, "b_key": key})
+            rows = list(result.cursor.fetchall()) if result.cursor is not None else []
+            result.close()
+            if not rows:
+                self._require_run(conn, run_id)
+            return [(r[0], r[1]) for r in rows]
+
+        return self._transact(read, write=False)
+
+    def metric_summaries(self, run_id: str) -> list[dict[str, Any]]:
+        """Return per-metric point counts and final values (see the base class)."""
+        finals = select(metrics.c.key, metrics.c.value, metrics.c.step).where(
+            metrics.c.run_id == run_id
+        )
+        counts = (
+            select(metric_steps.c.key, func.count(), func.max(metric_steps.c.step))
+            .where(metric_steps.c.run_id == run_id)
+            .group_by(metric_steps.c.key)
+        )
+
+        def read(conn: Connection) -> list[dict[str, Any]]:
+            self._require_run(conn, run_id)
+            found: dict[str, dict[str, Any]] = {}
+            for key, n, last_step in conn.execute(counts):
+                found[key] = {"key": key, "count": int(n), "last": None, "last_step": last_step}
+            for key, value, step in conn.execute(finals):
+                entry = found.setdefault(key, {"key": key, "count": 0})
+                entry["last"] = math.nan if value is None else float(value)
+                entry["last_step"] = int(step)
+            return [found[k] for k in sorted(found)]
+
+        return self._transact(read, write=False)
 
     def mark_stale_runs_crashed(
         self, lease_seconds: float, now: datetime | None = None
@@ -935,16 +1136,23 @@ class SqlRunStore(RunStore):
                     if not isinstance(extra, dict):
                         extra = record["extra"] = {}
                     extra["crash_reason"] = reason
+                    ended_at = row.heartbeat_at or row.started_at
+                    duration = (
+                        parse_datetime(ended_at) - parse_datetime(row.started_at)
+                    ).total_seconds()
                     conn.execute(
                         runs.update()
                         .where(runs.c.id == row.id)
                         .values(
                             status=RunStatus.CRASHED.value,
-                            ended_at=row.heartbeat_at or row.started_at,
+                            ended_at=ended_at,
+                            duration=duration,
                             record=_dumps_internal(record),
                         )
                     )
                     crashed.append(row.id)
+            if crashed:
+                self._sql.bump_change_seq.execute(conn, {})
             return crashed
 
         return self._transact(write, write=True)
@@ -956,6 +1164,100 @@ class SqlRunStore(RunStore):
     def _forget_after_fork(self) -> None:
         # A forked child must neither use nor close the parent's SQLite connections.
         self._engine.dispose(close=False)
+
+
+def _children(
+    conn: Connection, run_ids: Sequence[str], *, raw: bool = False
+) -> dict[str, list[_Row]]:
+    """(kind, key, text, num) rows of params ("p"), final metrics ("m") and tags ("t").
+
+    ``raw`` reads the driver's plain tuples, skipping SQLAlchemy's row objects (a page of
+    runs has about fifteen children per run).
+    """
+    no_text = cast(null(), Text)
+    no_num = cast(null(), Double)
+    children: dict[str, list[_Row]] = {}
+    for chunk in _chunks(run_ids):
+        ids = list(chunk)
+        child_query = union_all(
+            select(
+                params.c.run_id, literal_column("'p'"), params.c.key, params.c.value_json, no_num
+            ).where(params.c.run_id.in_(ids)),
+            select(
+                metrics.c.run_id, literal_column("'m'"), metrics.c.key, no_text, metrics.c.value
+            ).where(metrics.c.run_id.in_(ids)),
+            select(tags.c.run_id, literal_column("'t'"), tags.c.key, tags.c.value, no_num).where(
+                tags.c.run_id.in_(ids)
+            ),
+        )
+        result = conn.execute(child_query)
+        if raw and result.cursor is not None:
+            found: Any = result.cursor.fetchall()
+            result.close()
+        else:
+            found = result
+        for r in found:
+            children.setdefault(r[0], []).append(tuple(r)[1:])
+    return children
+
+
+def _summary(row: _Row, children: Sequence[_Row]) -> dict[str, Any]:
+    """The run summary (see :func:`mlops_jupyter.query.run_summary`) straight from a row.
+
+    Building a whole :class:`Run` first would cost several times more for a page of runs; a
+    test checks that both give the same result.
+    """
+    record = json.loads(row.record)
+    run_metrics: dict[str, Any] = {}
+    run_tags: dict[str, str] = {}
+    param_keys: list[str] = []
+    param_texts: list[str] = []
+    for kind, key, text, num in sorted(children, key=lambda c: c[1]):
+        if kind == "p":
+            param_keys.append(key)
+            param_texts.append(text)
+        elif kind == "m":
+            run_metrics[key] = "NaN" if num is None else num
+        else:
+            run_tags[key] = text
+    # One parse for all the params of the run instead of one per param.
+    run_params = dict(zip(param_keys, json.loads(f"[{','.join(param_texts)}]"), strict=True))
+    git = record.get("git")
+    notebook = record.get("notebook")
+    error = record.get("error")
+    return {
+        "id": row.id,
+        "name": row.name,
+        "experiment": row.experiment,
+        "status": row.status,
+        "started_at": row.started_at,
+        "ended_at": row.ended_at,
+        "duration": row.duration,
+        "params": json_safe(run_params),
+        "metrics": json_safe(run_metrics),
+        "tags": run_tags,
+        "reproduction_of": row.reproduction_of,
+        "sweep_id": row.sweep_id,
+        "git": None
+        if git is None
+        else {
+            "commit": git.get("commit"),
+            "branch": git.get("branch"),
+            "dirty": bool(git.get("dirty", False)),
+        },
+        "notebook_path": None if notebook is None else notebook.get("path"),
+        "error_type": None if error is None else error.get("type", ""),
+    }
+
+
+def _direction(column: Any, descending: bool) -> Any:
+    return column.desc() if descending else column.asc()
+
+
+def _check_page(limit: object, offset: object) -> None:
+    for name, value in (("limit", limit), ("offset", offset)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidArgumentError(f"{name} must be a non-negative integer, got {value!r}")
 
 
 def _pid_alive(pid: int) -> bool:
