@@ -1,10 +1,87 @@
 import { requestAPI } from './request';
 import { Mlops } from './types';
 
+/**
+ * Build a query string from defined values; every key and value is URL-encoded.
+ *
+ * @returns `''` or `'?k=v&...'`
+ */
+export function queryString(
+  query: Record<string, string | number | undefined | null>
+): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') {
+      continue;
+    }
+    parts.push(
+      `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`
+    );
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** A run's endpoint path; the id is URL-encoded. */
+function runPath(id: string, ...rest: string[]): string {
+  return ['runs', id, ...rest].map(encodeURIComponent).join('/');
+}
+
 /** A typed client for the mlops-jupyter REST API. */
 export class MlopsClient {
   /** The server extension's version and store location. */
   status(): Promise<Mlops.IStatus> {
     return requestAPI<Mlops.IStatus>('status');
+  }
+
+  /** A page of runs matching a filter, sorted. */
+  runs(query: Mlops.IRunQuery = {}): Promise<Mlops.IRunPage> {
+    return requestAPI<Mlops.IRunPage>(
+      `runs${queryString({
+        filter: query.filter,
+        sort: query.sort,
+        order: query.order,
+        limit: query.limit,
+        offset: query.offset,
+        experiment: query.experiment
+      })}`
+    );
+  }
+
+  /** Everything recorded about one run. */
+  run(id: string): Promise<Mlops.IRun> {
+    return requestAPI<Mlops.IRun>(runPath(id));
+  }
+
+  /** The metric keys of a run with their last values. */
+  metrics(id: string): Promise<Mlops.IMetricList> {
+    return requestAPI<Mlops.IMetricList>(runPath(id, 'metrics'));
+  }
+
+  /** One metric's series, downsampled by the server to about `points` points. */
+  metricSeries(
+    id: string,
+    key: string,
+    points = 500
+  ): Promise<Mlops.IMetricSeries> {
+    return requestAPI<Mlops.IMetricSeries>(
+      `${runPath(id, 'metrics', key)}${queryString({ points })}`
+    );
+  }
+
+  /** A stored blob of a run (source, notebook, git diff, environment, history). */
+  blob<T = unknown>(id: string, kind: Mlops.BlobKind): Promise<T> {
+    return requestAPI<T>(runPath(id, 'blobs', kind));
+  }
+
+  /** Side-by-side comparison of runs. */
+  compare(ids: readonly string[]): Promise<Mlops.ICompareResult> {
+    return requestAPI<Mlops.ICompareResult>(
+      `compare${queryString({ ids: ids.join(',') })}`
+    );
+  }
+
+  /** The experiments with their run counts. */
+  experiments(): Promise<Mlops.IExperimentList> {
+    return requestAPI<Mlops.IExperimentList>('experiments');
   }
 }

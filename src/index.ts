@@ -3,16 +3,29 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import { IEditorServices } from '@jupyterlab/codeeditor';
+import { PageConfig } from '@jupyterlab/coreutils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { MlopsClient } from './client';
 import { mlopsIcon } from './icons';
 import { RunsSidebar } from './sidebar';
+import { parseColumns } from './columns';
+import { CompareWidget } from './compare';
+import { RunDetailsWidget } from './details';
+import { runLabel } from './format';
 
 /** Command ids of the extension. */
 export namespace CommandIDs {
   export const openSidebar = 'mlops-jupyter:open-sidebar';
+  /** Open a run's details in the main area; args `{ id }`. */
+  export const openRun = 'mlops-jupyter:open-run';
+  /** Compare runs in the main area; args `{ ids: string[] }`. */
+  export const compare = 'mlops-jupyter:compare';
 }
+
+const COMPARE_ID = 'mlops-jupyter-compare';
 
 const SIDEBAR_ID = 'mlops-jupyter-sidebar';
 
@@ -21,11 +34,18 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: 'mlops-jupyter:sidebar',
   description: 'Experiment runs recorded by %%track, in the left sidebar.',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette],
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    ISettingRegistry,
+    IEditorServices
+  ],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    editorServices: IEditorServices | null
   ): void => {
     const sidebar = new RunsSidebar(new MlopsClient());
     sidebar.id = SIDEBAR_ID;
@@ -47,7 +67,145 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         category: 'mlops-jupyter'
       });
     }
+
+    addRunViews(app, sidebar, editorServices);
+    if (settingRegistry) {
+      connectColumnSetting(settingRegistry, sidebar, sidebarPlugin.id);
+    }
   }
 };
+
+/** Commands opening a run's details and the compare view in the main area. */
+function addRunViews(
+  app: JupyterFrontEnd,
+  sidebar: RunsSidebar,
+  editorServices: IEditorServices | null
+): void {
+  const client = new MlopsClient();
+  const openRun = (id: string) =>
+    void app.commands.execute(CommandIDs.openRun, { id });
+  const context = {
+    client,
+    serverRoot: PageConfig.getOption('serverRoot'),
+    openNotebook: (path: string) =>
+      void app.commands.execute('docmanager:open', { path }),
+    editorServices
+  };
+
+  app.commands.addCommand(CommandIDs.openRun, {
+    label: 'Show Run Details',
+    caption: 'Open the details of an experiment run',
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: { id: { type: 'string' } },
+        required: ['id']
+      }
+    },
+    execute: args => {
+      const id = String(args.id ?? '');
+      if (!id) {
+        return;
+      }
+      const widgetId = `mlops-jupyter-run-${id}`;
+      for (const widget of app.shell.widgets('main')) {
+        if (widget.id === widgetId) {
+          app.shell.activateById(widgetId);
+          return;
+        }
+      }
+      const content = new RunDetailsWidget(id, context);
+      const widget = new MainAreaWidget({ content });
+      widget.id = widgetId;
+      widget.title.label = `Run ${id.slice(0, 8)}`;
+      widget.title.caption = `Experiment run ${id}`;
+      widget.title.icon = mlopsIcon;
+      widget.title.closable = true;
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widgetId);
+      // Name the tab after the run once it is known.
+      client
+        .run(id)
+        .then(run => {
+          widget.title.label = `Run ${runLabel(run)}`;
+        })
+        .catch(() => undefined);
+    }
+  });
+
+  let compare: MainAreaWidget<CompareWidget> | null = null;
+  app.commands.addCommand(CommandIDs.compare, {
+    label: 'Compare Runs',
+    caption: 'Compare the selected experiment runs',
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: { ids: { type: 'array', items: { type: 'string' } } }
+      }
+    },
+    isEnabled: args =>
+      Array.isArray(args.ids) || sidebar.model.selected.length >= 2,
+    execute: args => {
+      const ids = Array.isArray(args.ids)
+        ? (args.ids as string[]).map(String)
+        : [...sidebar.model.selected];
+      if (ids.length < 2) {
+        return;
+      }
+      if (compare && !compare.isDisposed) {
+        compare.content.setIds(ids);
+      } else {
+        compare = new MainAreaWidget({
+          content: new CompareWidget(client, ids, openRun)
+        });
+        compare.id = COMPARE_ID;
+        compare.title.label = 'Compare runs';
+        compare.title.icon = mlopsIcon;
+        compare.title.closable = true;
+        app.shell.add(compare, 'main');
+      }
+      compare.title.caption = `Comparing ${ids.join(', ')}`;
+      app.shell.activateById(COMPARE_ID);
+    }
+  });
+
+  sidebar.setHandlers({
+    openRun,
+    compare: ids => void app.commands.execute(CommandIDs.compare, { ids })
+  });
+}
+
+/** Keep the sidebar's column choice and the `columns` setting in step, both ways. */
+function connectColumnSetting(
+  registry: ISettingRegistry,
+  sidebar: RunsSidebar,
+  pluginId: string
+): void {
+  registry
+    .load(pluginId)
+    .then(settings => {
+      let saved = JSON.stringify(settings.composite.columns ?? null);
+      const apply = () => {
+        saved = JSON.stringify(settings.composite.columns ?? null);
+        sidebar.model.setColumns(parseColumns(settings.composite.columns));
+      };
+      apply();
+      settings.changed.connect(apply);
+      sidebar.model.changed.connect(() => {
+        const current = JSON.stringify(sidebar.model.columns);
+        if (current !== saved) {
+          saved = current;
+          settings
+            .set('columns', sidebar.model.columns as any)
+            .catch(reason =>
+              console.error('mlops-jupyter: cannot save the columns', reason)
+            );
+        }
+      });
+    })
+    .catch(reason =>
+      console.error('mlops-jupyter: cannot load the settings', reason)
+    );
+}
 
 export default [sidebarPlugin];

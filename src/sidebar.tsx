@@ -2,8 +2,12 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { Button } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { Message } from '@lumino/messaging';
+
 import { MlopsClient } from './client';
 import { describeError, IErrorDescription } from './errors';
+import { RunsModel } from './model';
+import { RunTable } from './runtable';
 import { Mlops } from './types';
 
 type State =
@@ -57,11 +61,42 @@ function StatusView(props: IStatusViewProps): JSX.Element {
   }
 }
 
-/** The left sidebar panel of mlops-jupyter. */
+/** What the sidebar does when a run is opened or runs are compared. */
+export interface IRunsSidebarHandlers {
+  openRun(id: string): void;
+  compare(ids: string[]): void;
+}
+
+/** The left sidebar panel of mlops-jupyter: status line and the run table. */
 export class RunsSidebar extends ReactWidget {
   constructor(private readonly _client: MlopsClient) {
     super();
     this.addClass('jp-mlops-sidebar');
+    this.model = new RunsModel({
+      client: _client,
+      // Poll only while the runs are on screen.
+      standby: () => !this.isVisible || document.hidden
+    });
+  }
+
+  /** The runs shown in the table. */
+  readonly model: RunsModel;
+
+  /** Set what opening a run and comparing runs do. */
+  setHandlers(handlers: IRunsSidebarHandlers): void {
+    this._handlers = handlers;
+  }
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this.model.dispose();
+    }
+    super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    void this.model.refresh();
   }
 
   protected render(): JSX.Element {
@@ -69,7 +104,14 @@ export class RunsSidebar extends ReactWidget {
       <>
         <div className="jp-mlops-header">Experiment runs</div>
         <StatusView client={this._client} />
+        <RunTable
+          model={this.model}
+          onOpen={id => this._handlers?.openRun(id)}
+          onCompare={ids => this._handlers?.compare(ids)}
+        />
       </>
     );
   }
+
+  private _handlers: IRunsSidebarHandlers | null = null;
 }

@@ -12,4 +12,215 @@ export namespace Mlops {
       readonly kind: string;
     };
   }
+
+  /** The outcome of a run. */
+  export type RunStatus =
+    'running' | 'finished' | 'failed' | 'interrupted' | 'crashed';
+
+  /** Any JSON value (parameters are recorded as JSON). */
+  export type JSONValue =
+    | null
+    | boolean
+    | number
+    | string
+    | JSONValue[]
+    | { [key: string]: JSONValue };
+
+  /** A metric value on the wire: non-finite numbers travel as strings. */
+  export type MetricValue = number | 'NaN' | 'Infinity' | '-Infinity';
+
+  /** Git state in a run summary. */
+  export interface IGitSummary {
+    readonly commit: string | null;
+    readonly branch: string | null;
+    readonly dirty: boolean;
+  }
+
+  /** One run as listed: `GET runs`. */
+  export interface IRunSummary {
+    readonly id: string;
+    readonly name: string | null;
+    readonly experiment: string;
+    readonly status: RunStatus;
+    /** ISO 8601 */
+    readonly started_at: string;
+    /** ISO 8601, null while running */
+    readonly ended_at: string | null;
+    /** seconds */
+    readonly duration: number | null;
+    readonly params: { readonly [key: string]: JSONValue };
+    readonly metrics: { readonly [key: string]: MetricValue };
+    readonly tags: { readonly [key: string]: string };
+    readonly reproduction_of: string | null;
+    readonly sweep_id: string | null;
+    readonly git: IGitSummary | null;
+    readonly notebook_path: string | null;
+    readonly error_type: string | null;
+  }
+
+  /** Sort keys accepted by `GET runs`. */
+  export type SortKey =
+    | 'started_at'
+    | 'ended_at'
+    | 'duration'
+    | 'name'
+    | 'status'
+    | 'experiment'
+    | `params.${string}`
+    | `metrics.${string}`;
+
+  export type SortOrder = 'asc' | 'desc';
+
+  /** Query of `GET runs`. */
+  export interface IRunQuery {
+    readonly filter?: string;
+    readonly sort?: SortKey;
+    readonly order?: SortOrder;
+    /** 1..1000 */
+    readonly limit?: number;
+    readonly offset?: number;
+    readonly experiment?: string;
+  }
+
+  /** `GET runs` */
+  export interface IRunPage {
+    readonly runs: IRunSummary[];
+    readonly total: number;
+    readonly offset: number;
+    readonly limit: number;
+    /** Changes whenever any run is created or updated. */
+    readonly version: string;
+  }
+
+  export interface INotebookInfo {
+    readonly path: string;
+    readonly snapshot_sha256: string | null;
+    readonly saved_matches_source: boolean | null;
+  }
+
+  export interface IEnvironment {
+    readonly python?: {
+      readonly version?: string;
+      readonly implementation?: string;
+      readonly executable?: string;
+    };
+    readonly packages?: { readonly [name: string]: string };
+    readonly platform?: {
+      readonly system?: string;
+      readonly release?: string;
+      readonly machine?: string;
+      readonly platform?: string;
+    };
+    readonly cpu?: { readonly model?: string | null; readonly count?: number };
+    readonly memory_total_bytes?: number | null;
+    readonly gpus?: JSONValue[];
+  }
+
+  export interface IGitInfo extends IGitSummary {
+    readonly root: string | null;
+    readonly remote: string | null;
+    readonly diff_sha256: string | null;
+    readonly diff_truncated: boolean;
+  }
+
+  export interface IInputFile {
+    readonly path: string;
+    readonly sha256: string;
+    readonly size: number;
+  }
+
+  export interface IRunError {
+    readonly type: string;
+    readonly message: string;
+    readonly traceback: string;
+  }
+
+  /** `GET runs/{id}`: everything recorded about a run. */
+  export interface IRun extends Omit<IRunSummary, 'git'> {
+    readonly source: string;
+    readonly cell_id: string | null;
+    readonly execution_count: number | null;
+    readonly notebook: INotebookInfo | null;
+    readonly history_out_of_order: boolean;
+    readonly env: IEnvironment | null;
+    readonly git: IGitInfo | null;
+    readonly inputs: IInputFile[];
+    /** Artifacts as recorded (path, sha256, size, ...). */
+    readonly artifacts: JSONValue[];
+    readonly error: IRunError | null;
+    readonly stdout_tail: string | null;
+    readonly stderr_tail: string | null;
+    readonly seed: number | null;
+    readonly extra: JSONValue;
+  }
+
+  /** One entry of `GET runs/{id}/metrics`. */
+  export interface IMetricInfo {
+    readonly key: string;
+    readonly count: number;
+    readonly last: MetricValue;
+    readonly last_step: number | null;
+  }
+
+  /** `GET runs/{id}/metrics` */
+  export interface IMetricList {
+    readonly metrics: IMetricInfo[];
+  }
+
+  /** `GET runs/{id}/metrics/{key}` */
+  export interface IMetricSeries {
+    readonly key: string;
+    readonly total: number;
+    readonly downsampled: boolean;
+    /** [step, value] */
+    readonly points: [number, MetricValue][];
+  }
+
+  /** Blobs of a run: `GET runs/{id}/blobs/{kind}`. */
+  export type BlobKind = 'source' | 'notebook' | 'diff' | 'env' | 'history';
+
+  /** A row of the compare table: one value per run, in the order of `runs`. */
+  export interface ICompareRow {
+    readonly key: string;
+    readonly values: JSONValue[];
+    readonly differs: boolean;
+  }
+
+  /** One value per run and whether they differ. */
+  export interface ICompareValues {
+    readonly values: JSONValue[];
+    readonly differs: boolean;
+  }
+
+  /** `GET compare?ids=...` */
+  export interface ICompareResult {
+    readonly runs: IRunSummary[];
+    readonly params: ICompareRow[];
+    readonly metrics: ICompareRow[];
+    /** The tracked cell's source of each run. */
+    readonly sources: string[];
+    readonly notebooks: JSONValue[];
+    readonly env: {
+      readonly python: ICompareValues;
+      readonly platform: ICompareValues;
+      readonly git: ICompareValues;
+      readonly packages: {
+        readonly added: { readonly [name: string]: string };
+        readonly removed: { readonly [name: string]: string };
+        readonly changed: { readonly [name: string]: [string, string] };
+      };
+      readonly packages_by_run: JSONValue[];
+    };
+  }
+
+  export interface IExperiment {
+    readonly name: string;
+    readonly runs: number;
+    readonly last_started_at: string | null;
+  }
+
+  /** `GET experiments` */
+  export interface IExperimentList {
+    readonly experiments: IExperiment[];
+  }
 }

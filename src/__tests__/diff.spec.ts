@@ -1,0 +1,48 @@
+import { diffStats, sideBySide } from '../diff';
+
+describe('sideBySide', () => {
+  it('faces unchanged lines and pairs a replaced block', () => {
+    const rows = sideBySide('a\nlr = 0.1\nc\n', 'a\nlr = 0.01\nc\n');
+    expect(
+      rows.map(r => [r.left.kind, r.left.text, r.right.kind, r.right.text])
+    ).toEqual([
+      ['same', 'a', 'same', 'a'],
+      ['removed', 'lr = 0.1', 'added', 'lr = 0.01'],
+      ['same', 'c', 'same', 'c']
+    ]);
+    expect(rows.map(r => [r.left.line, r.right.line])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3]
+    ]);
+    expect(diffStats(rows)).toEqual({ removed: 1, added: 1 });
+  });
+
+  it('pads the shorter side of an uneven change', () => {
+    const rows = sideBySide('x\ny\n', 'x\nz1\nz2\nz3\n');
+    expect(rows.map(r => [r.left.kind, r.right.kind])).toEqual([
+      ['same', 'same'],
+      ['removed', 'added'],
+      ['empty', 'added'],
+      ['empty', 'added']
+    ]);
+    expect(rows[2].left.line).toBeNull();
+    expect(rows[3].right.line).toBe(4);
+  });
+
+  it('handles pure insertions, deletions and a missing final newline', () => {
+    expect(sideBySide('', 'new').map(r => [r.left.kind, r.right.text])).toEqual(
+      [['empty', 'new']]
+    );
+    expect(
+      sideBySide('old\n', '').map(r => [r.left.text, r.right.kind])
+    ).toEqual([['old', 'empty']]);
+    expect(sideBySide('a\nb', 'a\nb')).toHaveLength(2);
+  });
+
+  it('keeps markup as text', () => {
+    const rows = sideBySide('<b>x</b>\n', '<i>y</i>\n');
+    expect(rows[0].left.text).toBe('<b>x</b>');
+    expect(rows[0].right.text).toBe('<i>y</i>');
+  });
+});

@@ -1,0 +1,146 @@
+import { MlopsClient } from '../client';
+import { ApiError } from '../errors';
+import { RunsModel } from '../model';
+import { Mlops } from '../types';
+
+function summary(id: string, experiment: string): Mlops.IRunSummary {
+  return {
+    id,
+    name: id,
+    experiment,
+    status: 'finished',
+    started_at: '2026-01-01T00:00:00Z',
+    ended_at: null,
+    duration: 1,
+    params: { lr: 0.1 },
+    metrics: { loss: 0.5 },
+    tags: {},
+    reproduction_of: null,
+    sweep_id: null,
+    git: null,
+    notebook_path: null,
+    error_type: null
+  };
+}
+
+/** A fake server: runs per experiment and a version string. */
+class FakeClient {
+  version = 'v1';
+  data: Record<string, Mlops.IRunSummary[]> = {
+    'a.ipynb': [summary('a1', 'a.ipynb'), summary('a2', 'a.ipynb')],
+    'b.ipynb': [summary('b1', 'b.ipynb')]
+  };
+  calls: Mlops.IRunQuery[] = [];
+  badFilter = false;
+
+  async runs(query: Mlops.IRunQuery = {}): Promise<Mlops.IRunPage> {
+    this.calls.push(query);
+    if (this.badFilter && query.filter) {
+      throw new ApiError(400, 'syntax error at column 5');
+    }
+    const all = query.experiment
+      ? (this.data[query.experiment] ?? [])
+      : Object.values(this.data).flat();
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 100;
+    return {
+      runs: all.slice(offset, offset + limit),
+      total: all.length,
+      offset,
+      limit,
+      version: this.version
+    };
+  }
+
+  async experiments(): Promise<Mlops.IExperimentList> {
+    return {
+      experiments: Object.keys(this.data).map(name => ({
+        name,
+        runs: this.data[name].length,
+        last_started_at: null
+      }))
+    };
+  }
+}
+
+function waitFor(model: RunsModel, predicate: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timeout')), 3000);
+    const check = () => {
+      if (predicate()) {
+        clearTimeout(timer);
+        model.changed.disconnect(check);
+        resolve();
+      }
+    };
+    model.changed.connect(check);
+    check();
+  });
+}
+
+describe('RunsModel', () => {
+  let fake: FakeClient;
+  let model: RunsModel;
+
+  beforeEach(() => {
+    fake = new FakeClient();
+    model = new RunsModel({
+      client: fake as unknown as MlopsClient,
+      standby: () => false,
+      interval: 50
+    });
+  });
+  afterEach(() => model.dispose());
+
+  it('loads groups with their runs', async () => {
+    await waitFor(model, () => !model.loading && model.groups.length === 2);
+    expect(model.groups.map(g => [g.name, g.total])).toEqual([
+      ['a.ipynb', 2],
+      ['b.ipynb', 1]
+    ]);
+    expect(model.layout.count).toBe(5);
+    expect(model.runAt(0, 1)?.id).toBe('a2');
+    expect(model.keys).toEqual({ params: ['lr'], metrics: ['loss'] });
+  });
+
+  it('re-fetches only when the version changes', async () => {
+    await waitFor(model, () => model.groups.length === 2);
+    await new Promise(r => setTimeout(r, 250));
+    const listing = fake.calls.filter(c => c.experiment).length;
+    expect(listing).toBeLessThanOrEqual(3);
+    fake.data['b.ipynb'].push(summary('b2', 'b.ipynb'));
+    fake.version = 'v2';
+    await waitFor(model, () => model.groups[1]?.total === 2);
+    expect(model.runAt(1, 1)?.id).toBe('b2');
+  });
+
+  it('shows the server message of a bad filter', async () => {
+    await waitFor(model, () => model.groups.length === 2);
+    fake.badFilter = true;
+    model.setFilter('params.lr <');
+    await waitFor(model, () => model.filterError !== null);
+    expect(model.filterError).toBe('syntax error at column 5');
+    fake.badFilter = false;
+    model.setFilter('params.lr < 1');
+    await waitFor(model, () => model.filterError === null);
+  });
+
+  it('toggles selection, sort order and groups', async () => {
+    await waitFor(model, () => model.groups.length === 2);
+    model.toggleSelected('a1');
+    model.toggleSelected('b1');
+    expect(model.selected).toEqual(['a1', 'b1']);
+    model.toggleSelected('a1');
+    expect(model.selected).toEqual(['b1']);
+    expect(model.sort).toEqual({ key: 'started_at', order: 'desc' });
+    model.setSort('started_at');
+    expect(model.sort.order).toBe('asc');
+    model.setSort('name');
+    expect(model.sort).toEqual({ key: 'name', order: 'asc' });
+    model.toggleGroup('a.ipynb');
+    expect(model.layout.count).toBe(3);
+    await waitFor(model, () =>
+      fake.calls.some(c => c.sort === 'name' && c.order === 'asc')
+    );
+  });
+});
