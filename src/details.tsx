@@ -23,8 +23,11 @@ export interface IDetailsContext {
   readonly client: MlopsClient;
   /** Absolute path of the Jupyter server's root folder ('' if unknown). */
   readonly serverRoot: string;
-  /** Opens a notebook by its path relative to the server root. */
-  readonly openNotebook: (path: string) => void;
+  /**
+   * Opens a notebook by its path relative to the server root and, when the cell with
+   * `cellId` is still there, makes it the active cell.
+   */
+  readonly openNotebook: (path: string, cellId: string | null) => void;
   readonly editorServices: IEditorServices | null;
 }
 
@@ -283,7 +286,9 @@ export function RunDetails(props: {
                   className="jp-mlops-small-button"
                   small
                   title={`Open ${relative}`}
-                  onClick={() => context.openNotebook(relative)}
+                  onClick={() =>
+                    context.openNotebook(relative, run.cell_id ?? null)
+                  }
                 >
                   Open notebook
                 </Button>

@@ -75,6 +75,41 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
+/** The parts of a notebook panel used to reveal a cell (no dependency on the notebook package). */
+interface INotebookLike {
+  readonly context?: { readonly ready: Promise<void> };
+  readonly revealed?: Promise<void>;
+  readonly content?: {
+    readonly widgets: ReadonlyArray<{
+      readonly model: { readonly id: string };
+    }>;
+    activeCellIndex: number;
+    scrollToItem?: (index: number) => Promise<void>;
+  };
+}
+
+/** Open a notebook and make the cell with `cellId` active, if it still exists. */
+async function openNotebookAtCell(
+  app: JupyterFrontEnd,
+  path: string,
+  cellId: string | null
+): Promise<void> {
+  const panel = (await app.commands.execute('docmanager:open', {
+    path
+  })) as INotebookLike | undefined;
+  if (!cellId || !panel?.content) {
+    return;
+  }
+  await panel.context?.ready;
+  await panel.revealed;
+  const notebook = panel.content;
+  const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
+  if (index >= 0) {
+    notebook.activeCellIndex = index;
+    await notebook.scrollToItem?.(index);
+  }
+}
+
 /** Commands opening a run's details and the compare view in the main area. */
 function addRunViews(
   app: JupyterFrontEnd,
@@ -87,8 +122,8 @@ function addRunViews(
   const context = {
     client,
     serverRoot: PageConfig.getOption('serverRoot'),
-    openNotebook: (path: string) =>
-      void app.commands.execute('docmanager:open', { path }),
+    openNotebook: (path: string, cellId: string | null) =>
+      void openNotebookAtCell(app, path, cellId),
     editorServices
   };
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import urllib.parse
 from datetime import datetime, timedelta, timezone
@@ -383,3 +384,14 @@ def test_list_summary_matches_run_summary_for_rich_runs() -> None:
     page = store.list_runs(where=parse_filter("metrics.inf > 1"))
     assert page.runs == [run_summary(store.get_run(run.id))]
     json.dumps(page.runs, allow_nan=False)
+
+
+async def test_bad_input_is_not_logged_as_an_uncaught_exception(
+    jp_fetch: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="tornado.application")
+    with pytest.raises(tornado.httpclient.HTTPClientError) as info:
+        await jp_fetch("mlops-jupyter", "api", "runs", params={"filter": "params.lr <"})
+    assert info.value.code == 400
+    uncaught = [r for r in caplog.records if "Uncaught exception" in r.getMessage()]
+    assert uncaught == []

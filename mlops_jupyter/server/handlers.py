@@ -40,6 +40,15 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         """The extension application serving this request."""
         return cast("MlopsJupyterApp", self.extensionapp)
 
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # A client's mistake (bad filter, unknown id) is one warning line, not a traceback.
+        if isinstance(value, StoreError) and value.code < 500:
+            self.log.warning(
+                "%d %s %s: %s", value.code, self.request.method, self.request.uri, value
+            )
+            return
+        super().log_exception(typ, value, tb)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         message = self._reason
         exc_info = kwargs.get("exc_info")

@@ -120,6 +120,14 @@ test.describe('mlops-jupyter runs', () => {
     );
     await attachShot(testInfo, 'details', details);
 
+    // "Open notebook" brings the notebook back with the tracked cell active (the kernel found
+    // the notebook although it was renamed from Untitled.ipynb after the kernel started).
+    await details.getByRole('button', { name: 'Open notebook' }).click();
+    const activeCell = page.locator(
+      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active'
+    );
+    await expect(activeCell).toContainText('--name base-b');
+
     // A run name made of markup is shown as those characters, never as HTML.
     await runs.filter('');
     await page.notebook.activate('tracked.ipynb');
