@@ -1,9 +1,10 @@
 """`make demo`: the main flow, headless.
 
 Runs the example notebooks through papermill (a fresh kernel each, with parameters injected
-the way a sweep or a reproduction does), which records runs with `%%track`; then lists them
-and compares two runs. Writes to the configured store (`MLOPS_JUPYTER_STORE`, else the
-per-user default), so `make lab` shows the runs afterwards.
+the way a sweep or a reproduction does), which records runs with `%%track`; then lists them,
+compares two runs and reproduces one (`mlops-jupyter reproduce`). Writes to the configured
+store (`MLOPS_JUPYTER_STORE`, else the per-user default), so `make lab` shows the runs
+afterwards.
 """
 
 from __future__ import annotations
@@ -82,7 +83,11 @@ def main() -> int:
     iris = [run for run in new if run.name == "logreg"]
     compare(iris[1].id, iris[0].id)
     print(f"\n$ mlops-jupyter runs show {new[0].id[:12]}")
-    return cli(["runs", "show", new[0].id[:12]])
+    cli(["runs", "show", new[0].id[:12]])
+    # The newest run: the wine notebook with learning_rate=0.3 injected; it is seeded, so it
+    # reproduces exactly.
+    print(f"\n$ mlops-jupyter reproduce {new[0].id[:12]}")
+    return cli(["reproduce", new[0].id[:12]])
 
 
 if __name__ == "__main__":

@@ -130,6 +130,65 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    import logging
+
+    from .reproduce import reproduce
+
+    store = _store()
+    run = resolve_run_id(store, args.run_id)
+    # papermill reports on its logger what the verdict says better ("unknown parameter").
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    print(f"reproducing run {run.id} ({run.name or run.experiment})", file=sys.stderr)
+
+    def progress(cell: int, total: int) -> None:
+        print(f"cell {cell} of {total}", file=sys.stderr, flush=True)
+
+    verdict = reproduce(run.id, tolerance=args.tolerance, twice=args.twice, progress=progress)
+    if args.json:
+        print(dumps_strict(verdict.to_json()))
+    else:
+        _print_verdict(verdict)
+    return 0 if verdict.status == "reproduced" else 1
+
+
+def _print_verdict(verdict: Any) -> None:
+    print(f"status: {verdict.status}")
+    if verdict.reproduction_run_id:
+        print(f"reproduction run: {verdict.reproduction_run_id}")
+    if verdict.nondeterministic is not None:
+        print(f"deterministic: {'no' if verdict.nondeterministic else 'yes'}")
+    if verdict.causes:
+        print("causes (most likely first):")
+        for cause in verdict.causes:
+            print(f"  - {cause}")
+    if verdict.failure:
+        failure = verdict.failure
+        print(f"failure: cell {failure['cell_index']}: {failure['ename']}: {failure['evalue']}")
+    if verdict.metrics:
+        width = max(len(key) for key in verdict.metrics)
+        print(f"\n{'METRIC':<{width}}  {'ORIGINAL':>14}  {'REPRODUCED':>14}  EQUAL")
+        for key, row in verdict.metrics.items():
+            original = "-" if row["original"] is None else _fmt_value(row["original"])
+            reproduced = "-" if row["reproduced"] is None else _fmt_value(row["reproduced"])
+            equal = "yes" if row["equal"] else "NO"
+            print(f"{key:<{width}}  {original:>14}  {reproduced:>14}  {equal}")
+    for note in verdict.notes:
+        print(f"note: {note}")
+
+
+def _tolerance(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
+    return value
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from .store.location import resolve_store_location
 
@@ -162,6 +221,27 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_id", help="a run id (or a unique prefix of at least 4 characters)")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(func=cmd_runs_show)
+
+    repro = commands.add_parser(
+        "reproduce",
+        help="re-execute a run's pinned notebook and tell whether its metrics reproduce",
+        description=(
+            "Re-execute the notebook a run pinned (git commit, snapshot or execution history) "
+            "with papermill and compare the metrics. Exit status: 0 reproduced, 1 diverged "
+            "or failed, 2 usage error."
+        ),
+    )
+    repro.add_argument("run_id", help="a run id (or a unique prefix of at least 4 characters)")
+    repro.add_argument(
+        "--tolerance",
+        type=_tolerance,
+        default=1e-9,
+        metavar="REL",
+        help="relative tolerance for float metrics (default 1e-9)",
+    )
+    repro.add_argument("--twice", action="store_true", help="reproduce twice: check determinism")
+    repro.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    repro.set_defaults(func=cmd_reproduce)
     return parser
 
 
@@ -178,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except StoreError as exc:
         print(f"mlops-jupyter: {exc}", file=sys.stderr)
-        return 1
+        return 2 if args.func is cmd_reproduce and exc.code in (400, 404) else 1
     except BrokenPipeError:  # `mlops-jupyter runs list | head`
         return 0
 

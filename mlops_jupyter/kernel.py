@@ -114,9 +114,23 @@ def notebook_path(shell: Any, raw_cell: str = "") -> str | None:
     return _search_notebook(cwd, raw_cell, in_session)
 
 
+_listing_cache: dict[str, tuple[int, list[str]]] = {}
+
+
+def _notebooks_in(folder: str) -> list[str]:
+    """The ``.ipynb`` names in ``folder``, listed again only when the folder changed."""
+    mtime = os.stat(folder).st_mtime_ns
+    cached = _listing_cache.get(folder)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".ipynb"))
+    _listing_cache[folder] = (mtime, names)
+    return names
+
+
 def _search_notebook(folder: str, raw_cell: str, in_session: bool) -> str | None:
     try:
-        names = sorted(n for n in os.listdir(folder) if n.endswith(".ipynb"))
+        names = _notebooks_in(folder)
     except OSError:
         return None
     if not names or len(names) > _MAX_NOTEBOOKS_SEARCHED:

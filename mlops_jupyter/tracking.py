@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import os
 import queue
+import re
 import socket
 import sys
 import threading
@@ -123,6 +124,7 @@ class ActiveRun:
     finalized: bool = False
     git_future: Future[None] | None = None
     history: list[tuple[int, str]] = field(default_factory=list)
+    random_named: bool | None = None
     git_result: GitInfo | None = None
     git_done: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -211,6 +213,8 @@ class Tracker:
         # One long-lived worker: starting a thread per cell costs about a millisecond.
         self._git_worker: ThreadPoolExecutor | None = None
         self._git_futures: list[Future[None]] = []
+        self._random_scanned = 0
+        self._random_seen = False
 
     # -- store ---------------------------------------------------------------------------
 
@@ -250,6 +254,7 @@ class Tracker:
             pid=os.getpid(),
             seed=opts.seed,
         )
+        run.extra["cwd"] = ctx.cwd
         active = ActiveRun(run=run, body=ctx.body, stored=False, cwd=ctx.cwd, opts=opts)
         # The history (which grows with the session) is attached at the end only, so it is
         # serialized once per run; a crashed run keeps everything but it.
@@ -273,6 +278,7 @@ class Tracker:
         else:
             notebook = None
         self._capture_params(active, ctx, opts, notebook)
+        self._mark_reproduction(active, ctx, opts)
         self._capture_environment(active)
         self._capture_inputs(active, opts)
         if opts.seed is not None:
@@ -322,6 +328,8 @@ class Tracker:
             if active.git_done:
                 run.git = active.git_result
             active.finalized = True
+            active.random_named = self._scan_for_random(active)
+            _assess_reproducibility(run, active.opts, active.random_named)
             snapshot = _snapshot(run)
 
         def write() -> None:
@@ -392,6 +400,38 @@ class Tracker:
             except ValueError as exc:
                 active.warn(f"parameter {key!r}", str(exc))
 
+    def _mark_reproduction(self, active: ActiveRun, ctx: CellContext, opts: TrackOptions) -> None:
+        """Link the run to the run it reproduces when a reproduction started this kernel.
+
+        :mod:`mlops_jupyter.reproduce` sets ``MLOPS_JUPYTER_REPRODUCTION`` to JSON naming the
+        original run and its cell (id and sha256 of the normalized source). Only the matching
+        cell becomes the reproduction; the notebook's other tracked cells are recorded as
+        usual, in the original notebook's experiment.
+        """
+        raw = os.environ.get(REPRODUCTION_ENV)
+        if not raw:
+            return
+        try:
+            import json
+
+            spec = json.loads(raw)
+            if not isinstance(spec, dict) or not isinstance(spec.get("of"), str):
+                return
+            run = active.run
+            notebook = spec.get("notebook")
+            if opts.experiment is None and isinstance(notebook, str) and notebook:
+                run.experiment = _default_experiment(replace(ctx, notebook_path=notebook))
+            if _matches_reproduced_cell(spec, ctx, run):
+                run.reproduction_of = spec["of"]
+                if isinstance(spec.get("experiment"), str):
+                    run.experiment = spec["experiment"]
+                report = spec.get("report")
+                if isinstance(report, str) and report:
+                    with open(report, "a", encoding="utf-8") as handle:
+                        handle.write(run.id + "\n")
+        except Exception as exc:
+            active.warn("reproduction link", exc)
+
     def _capture_notebook(self, active: ActiveRun, ctx: CellContext) -> NotebookFile | None:
         run = active.run
         if ctx.notebook_path is None:
@@ -457,6 +497,21 @@ class Tracker:
         except Exception as exc:
             active.warn("seeding", exc)
 
+    def _scan_for_random(self, active: ActiveRun) -> bool:
+        """Whether this session's code named ``random``, scanning each executed cell once.
+
+        The kernel's history only grows, so only entries not seen by an earlier run are read.
+        """
+        history = active.history
+        if len(history) < self._random_scanned:  # a new session (history was reset)
+            self._random_scanned, self._random_seen = 0, False
+        if not self._random_seen:
+            self._random_seen = any(
+                names_random(source) for _, source in history[self._random_scanned :]
+            )
+        self._random_scanned = len(history)
+        return self._random_seen or names_random(active.run.source)
+
     def _start_git(self, active: ActiveRun, ctx: CellContext) -> Future[None]:
         folder = os.path.dirname(ctx.notebook_path) if ctx.notebook_path else ctx.cwd
 
@@ -487,6 +542,7 @@ class Tracker:
                 if active.finalized and result is not None:
                     # The cell ended first: complete the stored run, after its final write.
                     active.run.git = result
+                    _assess_reproducibility(active.run, active.opts, active.random_named)
                     snapshot = _snapshot(active.run)
                     self._submit(lambda: self.store().update_run(snapshot))
 
@@ -631,6 +687,119 @@ class Tracker:
         self._queue.put(done.set)
         return done.wait(max(0.0, deadline - time.monotonic()))
 
+
+#: Environment variable through which a reproduction tells the kernel what it reproduces.
+REPRODUCTION_ENV = "MLOPS_JUPYTER_REPRODUCTION"
+
+#: Calls in a cell's source that usually read a data file.
+_READS_FILES_RE = r"read_csv|read_parquet|open\(|np\.load|load\(|read_json|read_excel"
+
+
+def source_sha256(source: str) -> str:
+    """The sha256 of a cell source, normalized (see ``capture.notebook.normalize_source``)."""
+    import hashlib
+
+    from .capture.notebook import normalize_source
+
+    return hashlib.sha256(normalize_source(source).encode("utf-8")).hexdigest()
+
+
+def _matches_reproduced_cell(spec: Mapping[str, Any], ctx: CellContext, run: Run) -> bool:
+    cell_id = spec.get("cell_id")
+    if isinstance(cell_id, str) and cell_id and cell_id == ctx.cell_id:
+        return True
+    expected = spec.get("source_sha256")
+    if not isinstance(expected, str):
+        return False
+    return expected in (source_sha256(run.source), source_sha256(ctx.raw_cell))
+
+
+def _assess_reproducibility(run: Run, opts: TrackOptions, random_named: bool | None) -> None:
+    """Set ``run.extra["pin"]`` (the code a reproduction will execute) and ``["risks"]``."""
+    try:
+        run.extra["pin"] = compute_pin(run)
+        run.extra["risks"] = compute_risks(run, opts, random_named=random_named)
+    except Exception as exc:  # never break the cell for an assessment
+        run.extra["pin"] = None
+        run.extra["risks"] = [f"reproducibility not assessed ({type(exc).__name__}: {exc})"]
+
+
+def compute_pin(run: Run) -> dict[str, Any] | None:
+    """Which code a reproduction of ``run`` executes.
+
+    Returns:
+        ``{"kind": "git", "commit", "root", "path"}`` for a clean git tree holding the saved
+        notebook, ``{"kind": "snapshot", "sha256"}`` for a saved notebook snapshot,
+        ``{"kind": "history"}`` when only the execution history holds the code that ran (the
+        cell was not saved, or cells ran out of order), None when nothing can be reproduced.
+    """
+    notebook = run.notebook
+    saved = (
+        notebook is not None
+        and notebook.snapshot_sha256 is not None
+        and notebook.saved_matches_source is True
+    )
+    in_order = run.history_out_of_order is not True
+    if saved and in_order and notebook is not None and notebook.path:
+        git = run.git
+        if git is not None and git.commit and not git.dirty:
+            root = os.path.realpath(git.root)
+            path = os.path.realpath(notebook.path)
+            if path.startswith(root + os.sep):
+                relative = os.path.relpath(path, root).replace(os.sep, "/")
+                return {"kind": "git", "commit": git.commit, "root": git.root, "path": relative}
+        return {"kind": "snapshot", "sha256": notebook.snapshot_sha256}
+    if run.history:
+        return {"kind": "history"}
+    return None
+
+
+def names_random(text: str) -> bool:
+    """Whether code ``text`` mentions the standard library's ``random``."""
+    return _RANDOM_RE.search(text) is not None
+
+
+def compute_risks(
+    run: Run, opts: TrackOptions | None = None, *, random_named: bool | None = None
+) -> list[str]:
+    """Plain-words reasons why ``run`` may not reproduce, as far as the kernel can tell.
+
+    Args:
+        run: The run (with notebook, history, git, seed and inputs captured).
+        opts: The ``%%track`` options (for ``--seed``; ``run.seed`` is used otherwise).
+        random_named: Whether the session's code named ``random``, when the caller already
+            knows (the tracker scans each executed cell once instead of the whole history
+            on every run); computed from ``run.history`` otherwise.
+    """
+
+    from .capture.seeds import random_libraries_in_use
+
+    risks: list[str] = []
+    if run.notebook is not None and run.notebook.saved_matches_source is False:
+        risks.append("the executed cell was not saved in the notebook")
+    if run.history_out_of_order:
+        risks.append("cells ran out of order in this session")
+    seed = run.seed if opts is None or opts.seed is None else opts.seed
+    if seed is None:
+        libraries = random_libraries_in_use()
+        if "random" in libraries:
+            # The standard library's random is imported by every kernel (tempfile uses it):
+            # it counts only when the code executed in the session names it.
+            if random_named is None:
+                sources = [run.source, *(str(h.get("source", "")) for h in run.history)]
+                random_named = any(names_random(text) for text in sources)
+            if not random_named:
+                libraries.remove("random")
+        if libraries:
+            risks.append("no seed set while random libraries were used: " + ", ".join(libraries))
+    if not run.inputs and re.search(_READS_FILES_RE, run.source):
+        risks.append("the cell reads files that were not hashed with --input")
+    if run.git is not None and run.git.dirty:
+        risks.append("git tree was dirty")
+    return risks
+
+
+_RANDOM_RE = re.compile(r"\brandom\b")
 
 _exit_drain_registered: set[int] = set()
 

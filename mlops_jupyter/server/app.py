@@ -6,13 +6,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode
+from traitlets import Integer, Unicode
 
 from .. import __version__
 from ..store.location import StoreLocation, resolve_store_location
 from .handlers import ROUTES
 
 if TYPE_CHECKING:
+    from ..jobs import JobManager
+    from ..reproduce import Verdict
     from ..store.base import RunStore
 
 URL_PREFIX = "mlops-jupyter/api"
@@ -41,6 +43,37 @@ class MlopsJupyterApp(ExtensionApp):
             "the per-user default."
         ),
     )
+
+    reproduce_workers = Integer(
+        2,
+        config=True,
+        help="Reproductions run at the same time (each drives one kernel); more are queued.",
+    )
+
+    _jobs: JobManager | None = None
+
+    def jobs(self) -> JobManager:
+        """This server's job manager (created on first use)."""
+        if self._jobs is None:
+            from ..jobs import JobManager
+
+            self._jobs = JobManager(max(1, self.reproduce_workers), runner=self._reproduce)
+        return self._jobs
+
+    def _reproduce(self, run_id: str, **kwargs: Any) -> Verdict:
+        from ..reproduce import reproduce
+        from ..store import get_store
+
+        # Kernels started for a reproduction must record into the store this server reads.
+        kernel_env = {"MLOPS_JUPYTER_STORE": self.store} if self.store else {}
+        return reproduce(
+            run_id, store=get_store(self.store_location()), kernel_env=kernel_env, **kwargs
+        )
+
+    async def stop_extension(self) -> None:
+        """Cancel running reproductions when the server stops."""
+        if self._jobs is not None:
+            self._jobs.shutdown()
 
     def store_location(self) -> StoreLocation:
         """The store this server uses (the traitlet wins over the environment)."""

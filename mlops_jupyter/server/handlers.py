@@ -254,6 +254,95 @@ class ExperimentsHandler(BaseHandler):
         self.finish_json({"experiments": self.store().experiment_summaries()})
 
 
+_JOB_ID_RE = re.compile(r"[0-9a-f]{32}")
+MAX_BODY_BYTES = 64 * 1024
+
+
+def validate_job_id(job_id: str) -> str:
+    """Check a job id taken from a URL: 32 lowercase hex characters (a 400 otherwise)."""
+    if _JOB_ID_RE.fullmatch(job_id) is None:
+        raise InvalidArgumentError(f"invalid job id {job_id!r:.80}: expected 32 lowercase hex")
+    return job_id
+
+
+def parse_reproduce_body(body: bytes) -> tuple[float, bool]:
+    """Read ``{"tolerance"?: number > 0, "twice"?: bool}``; an empty body means defaults.
+
+    Raises:
+        InvalidArgumentError: On anything else (a 400 naming the problem).
+    """
+    import math
+
+    from ..reproduce import DEFAULT_TOLERANCE
+
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidArgumentError(f"the request body must be at most {MAX_BODY_BYTES} bytes")
+    if not body.strip():
+        return DEFAULT_TOLERANCE, False
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidArgumentError("the request body is not UTF-8") from None
+    except (ValueError, RecursionError):
+        raise InvalidArgumentError("the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidArgumentError("the request body must be a JSON object")
+    unknown = sorted(set(data) - {"tolerance", "twice"})
+    if unknown:
+        raise InvalidArgumentError(f"unknown field {unknown[0]!r:.40}: use tolerance, twice")
+    tolerance = data.get("tolerance", DEFAULT_TOLERANCE)
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, int | float)
+        or not math.isfinite(tolerance)
+        or tolerance <= 0
+    ):
+        raise InvalidArgumentError("tolerance must be a number > 0")
+    twice = data.get("twice", False)
+    if not isinstance(twice, bool):
+        raise InvalidArgumentError("twice must be true or false")
+    return float(tolerance), twice
+
+
+class ReproduceHandler(BaseHandler):
+    """``POST runs/{id}/reproduce``: start (or join) a reproduction job."""
+
+    @tornado.web.authenticated
+    def post(self, run_id: str) -> None:
+        validate_run_id(run_id)
+        tolerance, twice = parse_reproduce_body(self.request.body)
+        self.store().get_run(run_id)  # 404 before anything is queued
+        job, created = self.app.jobs().submit_reproduce(run_id, tolerance, twice)
+        self.set_status(202 if created else 200)
+        self.finish_json({"job": job.to_json()})
+
+
+class JobHandler(BaseHandler):
+    """``GET jobs/{id}``: a job's state; ``DELETE jobs/{id}``: cancel it."""
+
+    @tornado.web.authenticated
+    def get(self, job_id: str) -> None:
+        job = self.app.jobs().get(validate_job_id(job_id))
+        self.finish_json({"job": job.to_json()})
+
+    @tornado.web.authenticated
+    def delete(self, job_id: str) -> None:
+        job = self.app.jobs().cancel(validate_job_id(job_id))
+        self.finish_json({"job": job.to_json()})
+
+
+class JobsHandler(BaseHandler):
+    """``GET jobs?run_id=``: jobs kept by this server, newest first."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        run_id = self.get_query_argument("run_id", None)
+        if run_id is not None:
+            validate_run_id(run_id)
+        jobs = self.app.jobs().list(run_id=run_id)
+        self.finish_json({"jobs": [job.to_json() for job in jobs]})
+
+
 ROUTES: list[tuple[str, type[BaseHandler]]] = [
     ("status", StatusHandler),
     ("runs", RunsHandler),
@@ -262,6 +351,9 @@ ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (r"runs/(?P<run_id>[^/]+)/metrics", RunMetricsHandler),
     # Metric keys may hold "/" (sent as %2F or as is) or spaces.
     (r"runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricSeriesHandler),
+    (r"runs/(?P<run_id>[^/]+)/reproduce", ReproduceHandler),
+    ("jobs", JobsHandler),
+    (r"jobs/(?P<job_id>[^/]+)", JobHandler),
     ("compare", CompareHandler),
     ("experiments", ExperimentsHandler),
 ]

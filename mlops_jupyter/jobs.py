@@ -1,0 +1,253 @@
+"""Background jobs: reproductions run in a bounded thread pool, one job per run at a time.
+
+A :class:`JobManager` belongs to one server. papermill blocks, so each reproduction runs on a
+worker thread (the kernel it drives is a separate process) and the server's event loop stays
+free; the REST layer only submits, polls and cancels. No Tornado here.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from .models import format_datetime, utcnow
+from .reproduce import DEFAULT_TOLERANCE, ReproductionCancelled, Verdict, reproduce
+from .store.errors import StoreError
+
+__all__ = ["Job", "JobManager", "JobNotFoundError", "JobState"]
+
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+_ACTIVE = ("queued", "running")
+#: Characters of log kept per job.
+LOG_TAIL_CHARS = 4096
+#: Finished jobs kept in memory, oldest forgotten first.
+MAX_FINISHED_JOBS = 200
+
+#: ``runner(run_id, tolerance=, twice=, progress=, cancel=)`` returns a verdict.
+Runner = Callable[..., Verdict]
+
+
+class JobNotFoundError(StoreError):
+    """No job has the requested id (jobs live in the server's memory)."""
+
+    code = 404
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id!r} not found")
+        self.job_id = job_id
+
+
+@dataclass
+class Job:
+    """One reproduction, queued, running or finished.
+
+    Attributes:
+        id: uuid4 hex.
+        kind: Always ``"reproduce"`` for now.
+        run_id: The run reproduced.
+        state: ``queued``, ``running``, ``succeeded`` (a verdict was reached, whatever it
+            says), ``failed`` (no verdict: an error) or ``cancelled``.
+        progress: ``{"cell", "total"}`` of the notebook being executed.
+        log_tail: The last ~4 KB of the job's log (cell starts, errors).
+        verdict: The verdict's JSON once succeeded.
+        error: What went wrong when failed.
+    """
+
+    run_id: str
+    tolerance: float = DEFAULT_TOLERANCE
+    twice: bool = False
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    kind: str = "reproduce"
+    state: JobState = "queued"
+    cell: int = 0
+    total: int = 0
+    log: str = ""
+    verdict: dict[str, Any] | None = None
+    error: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    done_event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def active(self) -> bool:
+        """Whether the job is queued or running."""
+        return self.state in _ACTIVE
+
+    def append_log(self, line: str) -> None:
+        """Add a line to the log, keeping its tail."""
+        self.log = (self.log + line.rstrip("\n") + "\n")[-LOG_TAIL_CHARS:]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the job as the REST API shows it."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "run_id": self.run_id,
+            "state": self.state,
+            "progress": {"cell": self.cell, "total": self.total},
+            "log_tail": self.log,
+            "verdict": self.verdict,
+            "error": self.error,
+            "created_at": format_datetime(self.created_at),
+            "started_at": None if self.started_at is None else format_datetime(self.started_at),
+            "ended_at": None if self.ended_at is None else format_datetime(self.ended_at),
+        }
+
+
+class JobManager:
+    """Runs reproductions in the background, at most ``max_workers`` at once.
+
+    Args:
+        max_workers: Reproductions running at the same time (each drives one kernel).
+        runner: The function doing the work (default :func:`mlops_jupyter.reproduce.reproduce`
+            on the shared store); the REST layer passes one bound to its store.
+        max_finished: Finished jobs remembered.
+    """
+
+    def __init__(
+        self,
+        max_workers: int = 2,
+        *,
+        runner: Runner | None = None,
+        max_finished: int = MAX_FINISHED_JOBS,
+    ) -> None:
+        self._runner: Runner = runner or reproduce
+        self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="mlops-jupyter-job")
+        self._lock = threading.Lock()
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._max_finished = max_finished
+
+    def submit_reproduce(
+        self, run_id: str, tolerance: float = DEFAULT_TOLERANCE, twice: bool = False
+    ) -> tuple[Job, bool]:
+        """Queue a reproduction of ``run_id``.
+
+        Returns:
+            The job, and True if it was created now; while a job for the run is queued or
+            running, that job is returned with False instead.
+        """
+        with self._lock:
+            for job in self._jobs.values():
+                if job.run_id == run_id and job.active:
+                    return job, False
+            job = Job(run_id=run_id, tolerance=tolerance, twice=twice)
+            self._jobs[job.id] = job
+            self._forget_old()
+        job.append_log(f"queued: reproduce run {run_id}")
+        self._pool.submit(self._run, job)
+        return job, True
+
+    def get(self, job_id: str) -> Job:
+        """The job with id ``job_id``.
+
+        Raises:
+            JobNotFoundError: If there is none (or it was forgotten).
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        return job
+
+    def list(self, run_id: str | None = None) -> list[Job]:
+        """Jobs, newest first, optionally only those of one run."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        jobs.reverse()
+        return [job for job in jobs if run_id is None or job.run_id == run_id]
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a job: a queued one never starts, a running one is interrupted.
+
+        Cancelling a finished job changes nothing.
+
+        Raises:
+            JobNotFoundError: If there is no such job.
+        """
+        job = self.get(job_id)
+        with self._lock:
+            if job.state == "queued":
+                self._end(job, "cancelled")
+                job.append_log("cancelled before it started")
+            elif job.state == "running":
+                job.append_log("cancel requested: interrupting the kernel")
+            job.cancel_event.set()
+        return job
+
+    def wait(self, job_id: str, timeout: float | None = None) -> Job:
+        """Block until the job has ended (for tests and the CLI); return it."""
+        job = self.get(job_id)
+        job.done_event.wait(timeout)
+        return job
+
+    def shutdown(self, cancel_running: bool = True) -> None:
+        """Stop taking jobs; cancel the running ones unless told otherwise."""
+        if cancel_running:
+            for job in self.list():
+                if job.active:
+                    self.cancel(job.id)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _run(self, job: Job) -> None:
+        with self._lock:
+            if job.state != "queued":
+                return  # cancelled while queued
+            job.state = "running"
+            job.started_at = utcnow()
+        job.append_log("started")
+
+        def progress(cell: int, total: int) -> None:
+            job.cell, job.total = cell, total
+            job.append_log(f"cell {cell} of {total}")
+
+        try:
+            verdict = self._runner(
+                job.run_id,
+                tolerance=job.tolerance,
+                twice=job.twice,
+                progress=progress,
+                cancel=job.cancel_event,
+            )
+        except ReproductionCancelled:
+            job.append_log("cancelled")
+            with self._lock:
+                self._end(job, "cancelled")
+            return
+        except StoreError as exc:
+            self._fail(job, str(exc))
+            return
+        except Exception as exc:  # a job must end whatever happens
+            self._fail(job, f"{type(exc).__name__}: {exc}")
+            return
+        job.append_log(f"verdict: {verdict.status}")
+        for cause in verdict.causes:
+            job.append_log(f"  {cause}")
+        with self._lock:
+            job.verdict = verdict.to_json()
+            self._end(job, "cancelled" if job.cancel_event.is_set() else "succeeded")
+
+    def _fail(self, job: Job, message: str) -> None:
+        job.append_log(f"error: {message}")
+        with self._lock:
+            job.error = message
+            self._end(job, "failed")
+
+    def _end(self, job: Job, state: JobState) -> None:
+        job.state = state
+        job.ended_at = utcnow()
+        job.done_event.set()
+
+    def _forget_old(self) -> None:
+        finished = [job_id for job_id, job in self._jobs.items() if not job.active]
+        for job_id in finished[: max(0, len(finished) - self._max_finished)]:
+            del self._jobs[job_id]
