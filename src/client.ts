@@ -26,6 +26,11 @@ function runPath(id: string, ...rest: string[]): string {
   return ['runs', id, ...rest].map(encodeURIComponent).join('/');
 }
 
+/** A job's endpoint path; the id is URL-encoded. */
+function jobPath(id: string): string {
+  return ['jobs', id].map(encodeURIComponent).join('/');
+}
+
 /** A typed client for the mlops-jupyter REST API. */
 export class MlopsClient {
   /** The server extension's version and store location. */
@@ -83,5 +88,42 @@ export class MlopsClient {
   /** The experiments with their run counts. */
   experiments(): Promise<Mlops.IExperimentList> {
     return requestAPI<Mlops.IExperimentList>('experiments');
+  }
+
+  /** Start reproducing a run (or get the job already reproducing it). */
+  async reproduce(
+    id: string,
+    options: Mlops.IReproduceOptions = {}
+  ): Promise<Mlops.IJob> {
+    const body: Mlops.IReproduceOptions = {
+      ...(options.tolerance !== undefined
+        ? { tolerance: options.tolerance }
+        : {}),
+      ...(options.twice !== undefined ? { twice: options.twice } : {})
+    };
+    const reply = await requestAPI<Mlops.IJobReply>(runPath(id, 'reproduce'), {
+      method: 'POST',
+      body: JSON.stringify(body)
+    });
+    return reply.job;
+  }
+
+  /** A job's state, progress and (when done) verdict. */
+  async job(id: string): Promise<Mlops.IJob> {
+    return (await requestAPI<Mlops.IJobReply>(jobPath(id))).job;
+  }
+
+  /** Cancel a job; returns its state after the request. */
+  async cancelJob(id: string): Promise<Mlops.IJob> {
+    return (
+      await requestAPI<Mlops.IJobReply>(jobPath(id), { method: 'DELETE' })
+    ).job;
+  }
+
+  /** The jobs about a run. */
+  async jobs(runId: string): Promise<Mlops.IJob[]> {
+    return (
+      await requestAPI<Mlops.IJobList>(`jobs${queryString({ run_id: runId })}`)
+    ).jobs;
   }
 }

@@ -14,6 +14,8 @@ import {
   relativeToRoot,
   runLabel
 } from './format';
+import { ReproductionModel } from './reproducemodel';
+import { ReproduceSection } from './reproducepanel';
 import { StatusBadge } from './runtable';
 import { alignSeries, IAlignedSeries } from './series';
 import { Mlops } from './types';
@@ -29,6 +31,8 @@ export interface IDetailsContext {
    */
   readonly openNotebook: (path: string, cellId: string | null) => void;
   readonly editorServices: IEditorServices | null;
+  /** Opens another run's details (e.g. a reproduction or its original). */
+  readonly openRun: (id: string) => void;
 }
 
 /** The cell source, read-only, highlighted by JupyterLab's editor when available. */
@@ -117,8 +121,10 @@ type Load =
 export function RunDetails(props: {
   id: string;
   context: IDetailsContext;
+  /** The run's reproduction (owned by the tab so that closing it stops the polling). */
+  reproduction?: ReproductionModel;
 }): JSX.Element {
-  const { id, context } = props;
+  const { id, context, reproduction } = props;
   const [state, setState] = React.useState<Load>({ kind: 'loading' });
   const [tick, setTick] = React.useState(0);
 
@@ -216,7 +222,21 @@ export function RunDetails(props: {
           ['duration', formatDuration(run.duration)],
           ['seed', run.seed === null ? EMPTY : String(run.seed)],
           ...(run.reproduction_of
-            ? [['reproduction of', run.reproduction_of] as [string, string]]
+            ? [
+                [
+                  'reproduction of',
+                  <Button
+                    key="original"
+                    className="jp-mlops-small-button jp-mlops-link-button"
+                    small
+                    minimal
+                    title={`Open the original run ${run.reproduction_of}`}
+                    onClick={() => context.openRun(run.reproduction_of!)}
+                  >
+                    {run.reproduction_of}
+                  </Button>
+                ] as [string, React.ReactNode]
+              ]
             : []),
           ...(run.sweep_id
             ? [['sweep', run.sweep_id] as [string, string]]
@@ -226,6 +246,15 @@ export function RunDetails(props: {
           )
         ]}
       />
+      {reproduction && (
+        <Section title="Reproduction">
+          <ReproduceSection
+            run={run}
+            model={reproduction}
+            openRun={context.openRun}
+          />
+        </Section>
+      )}
       {run.error && (
         <Section title="Error">
           <div className="jp-mlops-error-line">
@@ -447,9 +476,31 @@ export class RunDetailsWidget extends ReactWidget {
   ) {
     super();
     this.addClass('jp-mlops-details-panel');
+    this.reproduction = new ReproductionModel({
+      client: _context.client,
+      runId
+    });
+    void this.reproduction.restore();
+  }
+
+  /** The reproduction of this run; its polling stops when the tab is closed. */
+  readonly reproduction: ReproductionModel;
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.reproduction.dispose();
+    super.dispose();
   }
 
   protected render(): JSX.Element {
-    return <RunDetails id={this.runId} context={this._context} />;
+    return (
+      <RunDetails
+        id={this.runId}
+        context={this._context}
+        reproduction={this.reproduction}
+      />
+    );
   }
 }

@@ -24,6 +24,12 @@ export interface IErrorDescription {
 /** The command that enables the server extension. */
 export const ENABLE_COMMAND = 'jupyter server extension enable mlops_jupyter';
 
+/** A 404 without a message of ours: the route itself is missing. */
+function isGenericNotFound(message: string): boolean {
+  const m = message.trim().toLowerCase();
+  return m === '' || m === 'not found' || m.startsWith('<');
+}
+
 /**
  * Describe a failed API request in words a user can act on.
  *
@@ -31,6 +37,13 @@ export const ENABLE_COMMAND = 'jupyter server extension enable mlops_jupyter';
  */
 export function describeError(error: unknown): IErrorDescription {
   if (error instanceof ApiError) {
+    if (error.status === 404 && !isGenericNotFound(error.message)) {
+      // Our handlers answer 404 with a message about what is missing (a run, a job).
+      return {
+        summary: error.message,
+        action: 'Refresh the view: it may show something deleted meanwhile.'
+      };
+    }
     if (error.status === 404) {
       return {
         summary:

@@ -124,7 +124,8 @@ function addRunViews(
     serverRoot: PageConfig.getOption('serverRoot'),
     openNotebook: (path: string, cellId: string | null) =>
       void openNotebookAtCell(app, path, cellId),
-    editorServices
+    editorServices,
+    openRun
   };
 
   app.commands.addCommand(CommandIDs.openRun, {

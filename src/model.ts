@@ -6,6 +6,7 @@ import { MlopsClient } from './client';
 import { collectKeys, ColumnId, IColumnKeys, mergeKeys } from './columns';
 import { ApiError, describeError, IErrorDescription } from './errors';
 import { RowLayout } from './layout';
+import { INestedRun, nestReproductions } from './nesting';
 import { IRunGroup, IRunsModel, ISort } from './tokens';
 import { Mlops } from './types';
 
@@ -15,12 +16,22 @@ export const PAGE_SIZE = 200;
 /** The default sort: newest first. */
 export const DEFAULT_SORT: ISort = { key: 'started_at', order: 'desc' };
 
+/** A page of runs, reproductions nested under their originals. */
+interface ILoadedPage {
+  readonly rows: INestedRun[];
+  readonly generation: number;
+}
+
+function loadedPage(
+  runs: Mlops.IRunSummary[],
+  generation: number
+): ILoadedPage {
+  return { rows: nestReproductions(runs), generation };
+}
+
 interface IGroupState extends IRunGroup {
   /** Loaded pages and the generation they were loaded in (older ones are stale but shown). */
-  readonly pages: Map<
-    number,
-    { runs: Mlops.IRunSummary[]; generation: number }
-  >;
+  readonly pages: Map<number, ILoadedPage>;
 }
 
 export namespace RunsModel {
@@ -98,9 +109,17 @@ export class RunsModel implements IRunsModel, IDisposable {
 
   /** The run shown at row offset `offset` of group `group`, if its page is loaded. */
   runAt(group: number, offset: number): Mlops.IRunSummary | undefined {
+    return this.entryAt(group, offset)?.run;
+  }
+
+  /**
+   * The run at row offset `offset` of group `group` with its nesting: a reproduction is shown
+   * right below its original when both are in the same loaded page.
+   */
+  entryAt(group: number, offset: number): INestedRun | undefined {
     const state = this._groups[group];
     const page = state?.pages.get(Math.floor(offset / this._pageSize));
-    return page?.runs[offset % this._pageSize];
+    return page?.rows[offset % this._pageSize];
   }
 
   /** Apply a filter expression (reloads at once). */
@@ -265,7 +284,7 @@ export class RunsModel implements IRunsModel, IDisposable {
       const pages: IGroupState['pages'] =
         old && this._sameQuery(query) ? new Map(old.pages) : new Map();
       if (first.runs.length >= Math.min(first.total, this._pageSize)) {
-        pages.set(0, { runs: first.runs, generation });
+        pages.set(0, loadedPage(first.runs, generation));
       }
       groups.push({
         name: experiment.name,
@@ -339,10 +358,10 @@ export class RunsModel implements IRunsModel, IDisposable {
           if (!current) {
             return;
           }
-          (current as IGroupState).pages.set(ref.page, {
-            runs: page.runs,
-            generation
-          });
+          (current as IGroupState).pages.set(
+            ref.page,
+            loadedPage(page.runs, generation)
+          );
           this._keys = mergeKeys(this._keys, collectKeys(page.runs));
           this._changed.emit();
         })

@@ -11,6 +11,7 @@ import {
 import { formatDuration, formatStarted, runLabel } from './format';
 import { visibleWindow } from './layout';
 import { RunsModel } from './model';
+import { reproductionText } from './nesting';
 import { Mlops } from './types';
 
 /** Height in pixels of every table row (fixed, for windowing). */
@@ -66,6 +67,9 @@ const BASE_COLUMNS: IColumnDef[] = [
   { id: 'started', title: 'Started', sortKey: 'started_at', width: 56 },
   { id: 'duration', title: 'Duration', sortKey: 'duration', width: 62 }
 ];
+
+/** Deepest indentation of nested reproductions (deeper ones line up with it). */
+const MAX_INDENT = 4;
 
 /** Minimum width of the name column (it takes the rest of the width). */
 const NAME_MIN_WIDTH = 100;
@@ -322,8 +326,9 @@ export function RunTable(props: IRunTableProps): JSX.Element {
       );
       continue;
     }
-    const run = model.runAt(row.group, row.offset);
-    if (!run) {
+    const entry = model.entryAt(row.group, row.offset);
+    const run = entry?.run;
+    if (!entry || !run) {
       rows.push(
         <div
           key={`l:${group.name}:${row.offset}`}
@@ -343,16 +348,20 @@ export function RunTable(props: IRunTableProps): JSX.Element {
     }
     const selected = model.selected.includes(run.id);
     const label = runLabel(run);
+    const nesting = reproductionText(entry);
+    const rowLabel = nesting ? `${label}, ${nesting}` : label;
     rows.push(
       <div
         key={`r:${run.id}`}
         role="row"
-        className={`jp-mlops-run-row${selected ? ' jp-mod-selected' : ''}`}
+        className={`jp-mlops-run-row${selected ? ' jp-mod-selected' : ''}${entry.depth > 0 ? ' jp-mlops-nested' : ''}`}
         data-index={index}
         data-run-id={run.id}
+        data-experiment={run.experiment}
+        data-reproduction-of={run.reproduction_of ?? undefined}
         tabIndex={0}
         aria-selected={selected}
-        aria-label={label}
+        aria-label={rowLabel}
         title={`${label} (${run.id}): Enter or double-click for details, Space to select`}
         style={style}
         onFocus={() => setFocusIndex(index)}
@@ -372,8 +381,29 @@ export function RunTable(props: IRunTableProps): JSX.Element {
         <span role="gridcell" className="jp-mlops-cell">
           <StatusBadge status={run.status} errorType={run.error_type} />
         </span>
-        <span role="gridcell" className="jp-mlops-cell jp-mlops-run-name">
+        <span
+          role="gridcell"
+          className="jp-mlops-cell jp-mlops-run-name"
+          title={nesting ? `${label} (${nesting})` : undefined}
+          style={
+            entry.depth > 0
+              ? {
+                  paddingLeft: `calc(4px + ${Math.min(entry.depth, MAX_INDENT)} * var(--jp-mlops-indent))`
+                }
+              : undefined
+          }
+        >
+          {entry.depth > 0 && (
+            <span className="jp-mlops-nest-glyph" aria-hidden="true">
+              ↳{' '}
+            </span>
+          )}
           {label}
+          {entry.detached && (
+            <span className="jp-mlops-repro-marker" aria-hidden="true">
+              ↻ reproduction
+            </span>
+          )}
         </span>
         <span
           role="gridcell"

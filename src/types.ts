@@ -223,4 +223,80 @@ export namespace Mlops {
   export interface IExperimentList {
     readonly experiments: IExperiment[];
   }
+
+  /** What a reproduction is pinned to: `extra.pin` of a run, `pin` of a verdict. */
+  export interface IPin {
+    readonly kind: 'git' | 'snapshot' | 'history';
+    /** git: the commit the notebook is checked out from. */
+    readonly commit?: string;
+    readonly [key: string]: JSONValue | undefined;
+  }
+
+  /** Body of `POST runs/{id}/reproduce`. */
+  export interface IReproduceOptions {
+    /** Relative tolerance when comparing metrics (the server's default if absent). */
+    readonly tolerance?: number;
+    /** Reproduce twice to tell a nondeterministic run from a diverging one. */
+    readonly twice?: boolean;
+  }
+
+  export type JobState =
+    'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+  export type VerdictStatus = 'reproduced' | 'diverged' | 'failed';
+
+  /** One metric of a verdict: the original and the reproduced value. */
+  export interface IVerdictMetric {
+    readonly original: MetricValue | null;
+    readonly reproduced: MetricValue | null;
+    readonly equal: boolean;
+  }
+
+  /** The cell that raised while reproducing. */
+  export interface IReproductionFailure {
+    readonly cell_index: number;
+    readonly ename: string;
+    readonly evalue: string;
+  }
+
+  /** The outcome of a reproduction. */
+  export interface IVerdict {
+    readonly status: VerdictStatus;
+    /** Likely causes of a divergence or failure, most likely first. */
+    readonly causes: string[];
+    readonly metrics: { readonly [key: string]: IVerdictMetric };
+    readonly reproduction_run_id: string | null;
+    readonly original_run_id: string;
+    readonly pin: IPin | null;
+    readonly notes: string[];
+    readonly failure: IReproductionFailure | null;
+    /** Whether two reproductions disagreed (null unless reproduced twice). */
+    readonly nondeterministic: boolean | null;
+  }
+
+  /** A background job of the server: `GET jobs/{id}`. */
+  export interface IJob {
+    readonly id: string;
+    readonly kind: 'reproduce';
+    readonly run_id: string;
+    readonly state: JobState;
+    readonly progress: { readonly cell: number; readonly total: number };
+    readonly log_tail: string;
+    readonly verdict: IVerdict | null;
+    readonly error: string | null;
+    /** ISO 8601 */
+    readonly created_at: string;
+    readonly started_at: string | null;
+    readonly ended_at: string | null;
+  }
+
+  /** `POST runs/{id}/reproduce`, `GET jobs/{id}`, `DELETE jobs/{id}` */
+  export interface IJobReply {
+    readonly job: IJob;
+  }
+
+  /** `GET jobs?run_id=` */
+  export interface IJobList {
+    readonly jobs: IJob[];
+  }
 }

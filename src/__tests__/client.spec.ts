@@ -46,4 +46,30 @@ describe('MlopsClient', () => {
     await client.experiments();
     expect(mocked).toHaveBeenLastCalledWith('experiments');
   });
+
+  it('starts, reads, cancels and lists reproduction jobs', async () => {
+    const job = { id: 'j/1' };
+    mocked.mockResolvedValue({ job, jobs: [job] } as any);
+    expect(await client.reproduce('a/b', { tolerance: 0.5, twice: true })).toBe(
+      job
+    );
+    expect(mocked).toHaveBeenLastCalledWith('runs/a%2Fb/reproduce', {
+      method: 'POST',
+      body: '{"tolerance":0.5,"twice":true}'
+    });
+    await client.reproduce('r1');
+    expect(mocked).toHaveBeenLastCalledWith('runs/r1/reproduce', {
+      method: 'POST',
+      body: '{}'
+    });
+    expect(await client.job('j/1')).toBe(job);
+    expect(mocked).toHaveBeenLastCalledWith('jobs/j%2F1');
+    expect(await client.cancelJob('j/1')).toBe(job);
+    expect(mocked).toHaveBeenLastCalledWith('jobs/j%2F1', {
+      method: 'DELETE'
+    });
+    expect(await client.jobs('r&1')).toEqual([job]);
+    expect(mocked).toHaveBeenLastCalledWith('jobs?run_id=r%261');
+    mocked.mockImplementation(() => Promise.resolve({}));
+  });
 });

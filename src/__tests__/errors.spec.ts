@@ -36,4 +36,12 @@ describe('describeError', () => {
     );
     expect(describeError('boom').summary).toBe('Unexpected error: boom');
   });
+
+  it("passes on our handlers' 404 message (a missing run or job)", () => {
+    const d = describeError(new ApiError(404, 'run abc not found'));
+    expect(d.summary).toBe('run abc not found');
+    expect(describeError(new ApiError(404, '')).summary).toContain(
+      'not installed or not enabled'
+    );
+  });
 });

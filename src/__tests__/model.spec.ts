@@ -143,4 +143,19 @@ describe('RunsModel', () => {
       fake.calls.some(c => c.sort === 'name' && c.order === 'asc')
     );
   });
+
+  it('nests a reproduction under its original without changing the row count', async () => {
+    const repro = { ...summary('a3', 'a.ipynb'), reproduction_of: 'a2' };
+    fake.data['a.ipynb'].unshift(repro);
+    fake.version = 'v2';
+    await waitFor(model, () => model.groups[0]?.total === 3);
+    expect(model.layout.count).toBe(6);
+    expect([0, 1, 2].map(i => model.runAt(0, i)?.id)).toEqual([
+      'a1',
+      'a2',
+      'a3'
+    ]);
+    expect(model.entryAt(0, 2)).toMatchObject({ depth: 1, detached: false });
+    expect(model.entryAt(0, 2)?.parent?.id).toBe('a2');
+  });
 });

@@ -1,7 +1,13 @@
-import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
+import * as path from 'path';
 
 import { RunsSidebarPage } from './sidebar';
+
+/** The current test's folder on the server (how Galata's `tmpPath` fixture names it). */
+export function testFolder(): string {
+  return path.basename(test.info().outputDir).replace(/-retry\d+$/i, '');
+}
 
 /** Page object for the run table of the sidebar and the compare tab. */
 export class RunsPage extends RunsSidebarPage {
@@ -14,14 +20,44 @@ export class RunsPage extends RunsSidebarPage {
     return this.panel.getByRole('grid', { name: 'Experiment runs' });
   }
 
-  /** Every loaded run row. */
+  /**
+   * The loaded run rows of the current test's own notebooks.
+   *
+   * Every spec file shares one server and so one store: runs recorded by other tests stay in the
+   * table. Galata gives each test its own folder, and a run's experiment is its notebook's path,
+   * so the rows whose experiment lies in this test's folder are this test's runs.
+   */
   get runRows(): Locator {
+    return this.panel.locator(
+      `.jp-mlops-run-row[data-run-id][data-experiment*="/${testFolder()}/"]`
+    );
+  }
+
+  /** Every loaded run row, whichever test recorded it. */
+  get allRunRows(): Locator {
     return this.panel.locator('.jp-mlops-run-row[data-run-id]');
   }
 
   /** The row of the run with this (exact) label. */
   row(name: string): Locator {
     return this.table.getByRole('row', { name, exact: true });
+  }
+
+  /** The row of a reproduction nested under (or marked as a reproduction of) `original`. */
+  reproductionRow(name: string, original: string): Locator {
+    return this.table.getByRole('row', {
+      name: `${name}, reproduction of ${original}`,
+      exact: true
+    });
+  }
+
+  /** The run id of a row. */
+  async runId(row: Locator): Promise<string> {
+    const id = await row.getAttribute('data-run-id');
+    if (!id) {
+      throw new Error('the row has no run id');
+    }
+    return id;
   }
 
   get filterInput(): Locator {
