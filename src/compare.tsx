@@ -3,7 +3,7 @@ import React from 'react';
 
 import { MetricChart, runColor } from './chart';
 import { MlopsClient } from './client';
-import { diffStats, sideBySide } from './diff';
+import { diffStats, notebookCodeText, sideBySide } from './diff';
 import { describeError, IErrorDescription } from './errors';
 import { formatNumber, formatValue, runLabel, shortId } from './format';
 import { axesOf, runPolylines } from './parallel';
@@ -152,14 +152,76 @@ function Charts(props: {
   );
 }
 
-/** The tracked cells of two runs side by side, removed and added lines marked. */
-function SourceDiff(props: { result: Mlops.ICompareResult }): JSX.Element {
+type NotebookState =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'loading' }
+  | { readonly kind: 'ready'; readonly texts: readonly string[] }
+  | { readonly kind: 'error'; readonly error: IErrorDescription };
+
+/** The code cells of the runs' notebook snapshots side by side, loaded on request. */
+function NotebookDiff(props: {
+  client: MlopsClient;
+  result: Mlops.ICompareResult;
+}): JSX.Element {
+  const { client, result } = props;
+  const [state, setState] = React.useState<NotebookState>({ kind: 'idle' });
+  const available = result.notebooks.filter(nb => nb !== null).length;
+  const load = () => {
+    setState({ kind: 'loading' });
+    // Snapshots can be large: fetched only when asked for.
+    Promise.all(
+      result.runs.map((run, i) =>
+        result.notebooks[i]
+          ? client.blob(run.id, 'notebook').then(nb => notebookCodeText(nb))
+          : Promise.resolve('(no notebook snapshot)')
+      )
+    )
+      .then(texts => setState({ kind: 'ready', texts }))
+      .catch(error => setState({ kind: 'error', error: describeError(error) }));
+  };
+  if (available === 0) {
+    return (
+      <div className="jp-mlops-muted">
+        None of these runs has a notebook snapshot.
+      </div>
+    );
+  }
+  switch (state.kind) {
+    case 'idle':
+      return <Button onClick={load}>Compare notebook snapshots</Button>;
+    case 'loading':
+      return <div className="jp-mlops-muted">Loading the snapshots…</div>;
+    case 'error':
+      return (
+        <div className="jp-mlops-error" role="alert">
+          <div>{state.error.summary}</div>
+          <div>{state.error.action}</div>
+        </div>
+      );
+    case 'ready':
+      return (
+        <SourceDiff result={result} texts={state.texts} label="Notebook diff" />
+      );
+  }
+}
+
+/**
+ * Two runs' texts side by side, removed and added lines marked: the tracked cells by
+ * default, or any text per run (the notebook snapshots).
+ */
+function SourceDiff(props: {
+  result: Mlops.ICompareResult;
+  texts?: readonly string[];
+  label?: string;
+}): JSX.Element {
   const { result } = props;
+  const texts = props.texts ?? result.sources;
+  const label = props.label ?? 'Source diff';
   const [left, setLeft] = React.useState(0);
   const [right, setRight] = React.useState(Math.min(1, result.runs.length - 1));
   const rows = React.useMemo(
-    () => sideBySide(result.sources[left] ?? '', result.sources[right] ?? ''),
-    [result, left, right]
+    () => sideBySide(texts[left] ?? '', texts[right] ?? ''),
+    [texts, left, right]
   );
   const stats = diffStats(rows);
   const picker = (value: number, set: (n: number) => void, label: string) => (
@@ -190,7 +252,7 @@ function SourceDiff(props: { result: Mlops.ICompareResult }): JSX.Element {
           ? 'The sources are identical.'
           : `${stats.removed} line(s) removed, ${stats.added} line(s) added`}
       </div>
-      <table className="jp-mlops-diff-table" aria-label="Source diff">
+      <table className="jp-mlops-diff-table" aria-label={label}>
         <colgroup>
           <col className="jp-mlops-diff-lineno-col" />
           <col />
@@ -509,6 +571,10 @@ export function CompareView(props: {
       <section aria-label="Source diff">
         <h3>Source</h3>
         <SourceDiff result={result} />
+      </section>
+      <section aria-label="Notebook diff">
+        <h3>Notebook snapshots</h3>
+        <NotebookDiff client={client} result={result} />
       </section>
       <section aria-label="Environment diff">
         <h3>Environment</h3>

@@ -87,3 +87,34 @@ export function diffStats(rows: IDiffRow[]): {
   }
   return { removed, added };
 }
+
+/**
+ * The code of a notebook (nbformat JSON) as one text to diff: each code cell under a
+ * `# ---- cell N ----` header line, in order. Anything that is not a notebook gives ''.
+ */
+export function notebookCodeText(notebook: unknown): string {
+  const cells = (notebook as { cells?: unknown } | null)?.cells;
+  if (!Array.isArray(cells)) {
+    return '';
+  }
+  const parts: string[] = [];
+  cells.forEach((cell, index) => {
+    if (!cell || typeof cell !== 'object') {
+      return;
+    }
+    const { cell_type: type, source } = cell as {
+      cell_type?: unknown;
+      source?: unknown;
+    };
+    if (type !== 'code') {
+      return;
+    }
+    const text = Array.isArray(source)
+      ? source.filter(s => typeof s === 'string').join('')
+      : typeof source === 'string'
+        ? source
+        : '';
+    parts.push(`# ---- cell ${index + 1} ----\n${text.replace(/\n$/, '')}`);
+  });
+  return parts.join('\n');
+}

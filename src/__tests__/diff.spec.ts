@@ -1,4 +1,4 @@
-import { diffStats, sideBySide } from '../diff';
+import { diffStats, notebookCodeText, sideBySide } from '../diff';
 
 describe('sideBySide', () => {
   it('faces unchanged lines and pairs a replaced block', () => {
@@ -44,5 +44,37 @@ describe('sideBySide', () => {
     const rows = sideBySide('<b>x</b>\n', '<i>y</i>\n');
     expect(rows[0].left.text).toBe('<b>x</b>');
     expect(rows[0].right.text).toBe('<i>y</i>');
+  });
+});
+
+describe('notebookCodeText', () => {
+  it('joins code cells under numbered headers and skips other cells', () => {
+    const nb = {
+      cells: [
+        { cell_type: 'markdown', source: '# Title' },
+        { cell_type: 'code', source: ['import os\n', 'x = 1\n'] },
+        { cell_type: 'code', source: 'y = 2' }
+      ]
+    };
+    expect(notebookCodeText(nb)).toBe(
+      '# ---- cell 2 ----\nimport os\nx = 1\n# ---- cell 3 ----\ny = 2'
+    );
+  });
+
+  it('gives an empty text for anything that is not a notebook', () => {
+    expect(notebookCodeText(null)).toBe('');
+    expect(notebookCodeText({ cells: 'no' })).toBe('');
+    expect(notebookCodeText('text')).toBe('');
+  });
+
+  it('makes two snapshots diffable line by line', () => {
+    const a = notebookCodeText({
+      cells: [{ cell_type: 'code', source: 'lr = 0.1' }]
+    });
+    const b = notebookCodeText({
+      cells: [{ cell_type: 'code', source: 'lr = 0.2' }]
+    });
+    const stats = diffStats(sideBySide(a, b));
+    expect(stats).toEqual({ removed: 1, added: 1 });
   });
 });

@@ -106,6 +106,12 @@ test.describe('mlops-jupyter runs', () => {
     await expect(
       runs.compare.locator('td.jp-mlops-diff-added', { hasText: 'lr = 0.001' })
     ).toBeVisible();
+    await runs.compare
+      .getByRole('button', { name: 'Compare notebook snapshots' })
+      .click();
+    await expect(
+      runs.compare.getByRole('table', { name: 'Notebook diff' })
+    ).toBeVisible();
     await attachShot(testInfo, 'compare', runs.compare);
 
     // Enter on a focused row opens the run's details with its source.
