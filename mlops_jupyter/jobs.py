@@ -1,8 +1,9 @@
-"""Background jobs: reproductions run in a bounded thread pool, one job per run at a time.
+"""Background jobs: reproductions and sweeps run in a bounded thread pool.
 
 A :class:`JobManager` belongs to one server. papermill blocks, so each reproduction runs on a
 worker thread (the kernel it drives is a separate process) and the server's event loop stays
-free; the REST layer only submits, polls and cancels. No Tornado here.
+free; a sweep's thread coordinates its worker processes. At most one reproduction per run is
+active at a time. The REST layer only submits, polls and cancels. No Tornado here.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .models import format_datetime, utcnow
 from .reproduce import DEFAULT_TOLERANCE, ReproductionCancelled, Verdict, reproduce
 from .store.errors import StoreError
+
+if TYPE_CHECKING:
+    from .sweep import SweepResult
 
 __all__ = ["Job", "JobManager", "JobNotFoundError", "JobState"]
 
@@ -31,6 +35,8 @@ MAX_FINISHED_JOBS = 200
 
 #: ``runner(run_id, tolerance=, twice=, progress=, cancel=)`` returns a verdict.
 Runner = Callable[..., Verdict]
+#: ``sweep_runner(run_id, grid=, workers=, sweep_id=, progress=, cancel=)`` runs a sweep.
+SweepRunner = Callable[..., "SweepResult"]
 
 
 class JobNotFoundError(StoreError):
@@ -45,15 +51,18 @@ class JobNotFoundError(StoreError):
 
 @dataclass
 class Job:
-    """One reproduction, queued, running or finished.
+    """One reproduction or sweep, queued, running or finished.
 
     Attributes:
         id: uuid4 hex.
-        kind: Always ``"reproduce"`` for now.
-        run_id: The run reproduced.
+        kind: ``"reproduce"`` or ``"sweep"``.
+        run_id: The run reproduced, or whose pinned notebook is swept.
         state: ``queued``, ``running``, ``succeeded`` (a verdict was reached, whatever it
-            says), ``failed`` (no verdict: an error) or ``cancelled``.
-        progress: ``{"cell", "total"}`` of the notebook being executed.
+            says; for a sweep: every execution ran, whether it finished or failed),
+            ``failed`` (no verdict: an error) or ``cancelled``.
+        progress: ``{"cell", "total"}`` of the notebook being executed; for a sweep
+            ``{"done", "running", "failed", "total"}`` executions.
+        sweep_id: The sweep's id (sweep jobs only).
         log_tail: The last ~4 KB of the job's log (cell starts, errors).
         verdict: The verdict's JSON once succeeded.
         error: What went wrong when failed.
@@ -67,6 +76,10 @@ class Job:
     state: JobState = "queued"
     cell: int = 0
     total: int = 0
+    sweep_id: str | None = None
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    workers: int = 1
+    counts: dict[str, int] = field(default_factory=dict)
     log: str = ""
     verdict: dict[str, Any] | None = None
     error: str | None = None
@@ -87,12 +100,17 @@ class Job:
 
     def to_json(self) -> dict[str, Any]:
         """Return the job as the REST API shows it."""
-        return {
+        progress: dict[str, int]
+        if self.kind == "sweep":
+            progress = {k: self.counts.get(k, 0) for k in ("done", "running", "failed", "total")}
+        else:
+            progress = {"cell": self.cell, "total": self.total}
+        data = {
             "id": self.id,
             "kind": self.kind,
             "run_id": self.run_id,
             "state": self.state,
-            "progress": {"cell": self.cell, "total": self.total},
+            "progress": progress,
             "log_tail": self.log,
             "verdict": self.verdict,
             "error": self.error,
@@ -100,6 +118,9 @@ class Job:
             "started_at": None if self.started_at is None else format_datetime(self.started_at),
             "ended_at": None if self.ended_at is None else format_datetime(self.ended_at),
         }
+        if self.kind == "sweep":
+            data["sweep_id"] = self.sweep_id
+        return data
 
 
 class JobManager:
@@ -109,6 +130,8 @@ class JobManager:
         max_workers: Reproductions running at the same time (each drives one kernel).
         runner: The function doing the work (default :func:`mlops_jupyter.reproduce.reproduce`
             on the shared store); the REST layer passes one bound to its store.
+        sweep_runner: Runs sweeps (default: :func:`mlops_jupyter.sweep.run_sweep` of the
+            run's pinned notebook over the grid, on the shared store).
         max_finished: Finished jobs remembered.
     """
 
@@ -117,9 +140,11 @@ class JobManager:
         max_workers: int = 2,
         *,
         runner: Runner | None = None,
+        sweep_runner: SweepRunner | None = None,
         max_finished: int = MAX_FINISHED_JOBS,
     ) -> None:
         self._runner: Runner = runner or reproduce
+        self._sweep_runner: SweepRunner = sweep_runner or _run_sweep
         self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="mlops-jupyter-job")
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
@@ -136,7 +161,7 @@ class JobManager:
         """
         with self._lock:
             for job in self._jobs.values():
-                if job.run_id == run_id and job.active:
+                if job.kind == "reproduce" and job.run_id == run_id and job.active:
                     return job, False
             job = Job(run_id=run_id, tolerance=tolerance, twice=twice)
             self._jobs[job.id] = job
@@ -144,6 +169,29 @@ class JobManager:
         job.append_log(f"queued: reproduce run {run_id}")
         self._pool.submit(self._run, job)
         return job, True
+
+    def submit_sweep(self, run_id: str, grid: dict[str, list[Any]], workers: int = 1) -> Job:
+        """Queue a sweep of the notebook ``run_id`` pinned over ``grid`` (already validated).
+
+        Returns:
+            The job; its ``sweep_id`` is the id the sweep's runs will carry.
+        """
+        import math
+
+        job = Job(
+            run_id=run_id,
+            kind="sweep",
+            sweep_id=uuid.uuid4().hex,
+            grid=grid,
+            workers=workers,
+        )
+        job.counts = {"total": math.prod(len(v) for v in grid.values())}
+        with self._lock:
+            self._jobs[job.id] = job
+            self._forget_old()
+        job.append_log(f"queued: sweep {job.sweep_id} of run {run_id}")
+        self._pool.submit(self._run, job)
+        return job
 
     def get(self, job_id: str) -> Job:
         """The job with id ``job_id``.
@@ -205,6 +253,9 @@ class JobManager:
             job.state = "running"
             job.started_at = utcnow()
         job.append_log("started")
+        if job.kind == "sweep":
+            self._run_sweep(job)
+            return
 
         def progress(cell: int, total: int) -> None:
             job.cell, job.total = cell, total
@@ -236,6 +287,37 @@ class JobManager:
             job.verdict = verdict.to_json()
             self._end(job, "cancelled" if job.cancel_event.is_set() else "succeeded")
 
+    def _run_sweep(self, job: Job) -> None:
+        def progress(counts: Any) -> None:
+            if dict(counts) != job.counts:
+                job.counts = dict(counts)
+                job.append_log(
+                    f"{counts['done']} of {counts['total']} done, {counts['running']} running, "
+                    f"{counts['failed']} failed"
+                )
+
+        try:
+            result = self._sweep_runner(
+                job.run_id,
+                grid=job.grid,
+                workers=job.workers,
+                sweep_id=job.sweep_id,
+                progress=progress,
+                cancel=job.cancel_event,
+            )
+        except StoreError as exc:
+            self._fail(job, str(exc))
+            return
+        except Exception as exc:  # a job must end whatever happens
+            self._fail(job, f"{type(exc).__name__}: {exc}")
+            return
+        job.counts = result.sweep.counts()
+        for execution in result.sweep.executions:
+            if execution.error:
+                job.append_log(f"  #{execution.index} {execution.status}: {execution.error}")
+        with self._lock:
+            self._end(job, "cancelled" if job.cancel_event.is_set() else "succeeded")
+
     def _fail(self, job: Job, message: str) -> None:
         job.append_log(f"error: {message}")
         with self._lock:
@@ -251,3 +333,9 @@ class JobManager:
         finished = [job_id for job_id, job in self._jobs.items() if not job.active]
         for job_id in finished[: max(0, len(finished) - self._max_finished)]:
             del self._jobs[job_id]
+
+
+def _run_sweep(run_id: str, *, grid: dict[str, list[Any]], **kwargs: Any) -> SweepResult:
+    from .sweep import expand_grid, run_sweep
+
+    return run_sweep(from_run=run_id, combinations=expand_grid(grid), grid=grid, **kwargs)

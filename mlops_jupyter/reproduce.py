@@ -35,11 +35,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "PinnedNotebook",
     "ProgressCallback",
     "ReproductionCancelled",
     "ReproductionError",
     "Verdict",
     "compare_metrics",
+    "prepare_pinned_notebook",
     "reproduce",
 ]
 
@@ -198,6 +200,55 @@ def reproduce(
     if verdict.status == "diverged":
         verdict.causes.extend(c for c in _risk_causes(original) if c not in verdict.causes)
     return verdict
+
+
+@dataclass
+class PinnedNotebook:
+    """A run's pinned notebook, written to a folder and ready for papermill.
+
+    Attributes:
+        notebook: Path of the notebook (truncated after the tracked cell for saved pins).
+        cwd: The folder to start its kernel in, laid out like the original's.
+        kernel: The kernel spec name to run it with.
+        params: The run's parameters (names checked, values JSON).
+        notes: What the preparation fell back to (a missing commit, a moved notebook, ...).
+    """
+
+    notebook: str
+    cwd: str
+    kernel: str
+    params: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare_pinned_notebook(store: RunStore, original: Run, folder: str) -> PinnedNotebook:
+    """Write the notebook ``original`` pinned into ``folder``, as a reproduction would run it.
+
+    Shared with :mod:`mlops_jupyter.sweep`, which runs it again with other parameters.
+
+    Raises:
+        ReproductionError: If the run pinned nothing runnable, has parameters that cannot be
+            injected, or its kernel is not installed.
+    """
+    params = _checked_params(original.params)
+    pin = original.extra.get("pin") if "pin" in original.extra else compute_pin(original)
+    if pin is None:
+        raise ReproductionError(
+            f"run {original.id} cannot be run again: it recorded neither a notebook nor an "
+            "execution history",
+            code=409,
+        )
+    kernel = original.kernel_name or _snapshot_kernel(store, original) or "python3"
+    missing = _missing_kernel(kernel)
+    if missing is not None:
+        raise ReproductionError(missing, code=409)
+    runner = _Runner(store, original, params, kernel, None, threading.Event(), {})
+    notes: list[str] = []
+    if pin.get("kind") == "history":
+        prepared = runner.prepare_history(folder)
+    else:
+        prepared = runner.prepare_saved(folder, pin, notes)
+    return PinnedNotebook(prepared.notebook, prepared.cwd, kernel, params, notes)
 
 
 # --------------------------------------------------------------------------- strategies

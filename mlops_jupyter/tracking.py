@@ -279,6 +279,7 @@ class Tracker:
             notebook = None
         self._capture_params(active, ctx, opts, notebook)
         self._mark_reproduction(active, ctx, opts)
+        self._mark_sweep(active, opts)
         self._capture_environment(active)
         self._capture_inputs(active, opts)
         if opts.seed is not None:
@@ -431,6 +432,43 @@ class Tracker:
                         handle.write(run.id + "\n")
         except Exception as exc:
             active.warn("reproduction link", exc)
+
+    def _mark_sweep(self, active: ActiveRun, opts: TrackOptions) -> None:
+        """Tag the run with its sweep when a sweep execution started this kernel.
+
+        :mod:`mlops_jupyter.sweep` sets ``MLOPS_JUPYTER_SWEEP`` to JSON with the sweep
+        ``id``, the execution's ``index``, the swept ``notebook`` (its runs belong to that
+        notebook's experiment, not to the scratch copy executed) and a ``report`` file where
+        each run's id is appended, so the sweep knows which runs an execution recorded.
+        """
+        raw = os.environ.get(SWEEP_ENV)
+        if not raw:
+            return
+        try:
+            import json
+
+            spec = json.loads(raw)
+            if not isinstance(spec, dict) or not isinstance(spec.get("id"), str):
+                return
+            run = active.run
+            run.sweep_id = spec["id"]
+            run.tags.setdefault("sweep.index", str(spec.get("index")))
+            notebook = spec.get("notebook")
+            if (
+                opts.experiment is None
+                and run.reproduction_of is None
+                and isinstance(notebook, str)
+                and notebook
+            ):
+                run.experiment = experiment_for_notebook(notebook)
+                if run.notebook is not None:
+                    run.notebook.path = notebook
+            report = spec.get("report")
+            if isinstance(report, str) and report:
+                with open(report, "a", encoding="utf-8") as handle:
+                    handle.write(run.id + "\n")
+        except Exception as exc:
+            active.warn("sweep link", exc)
 
     def _capture_notebook(self, active: ActiveRun, ctx: CellContext) -> NotebookFile | None:
         run = active.run
@@ -690,6 +728,8 @@ class Tracker:
 
 #: Environment variable through which a reproduction tells the kernel what it reproduces.
 REPRODUCTION_ENV = "MLOPS_JUPYTER_REPRODUCTION"
+#: Set by :mod:`mlops_jupyter.sweep` for the kernel of each sweep execution.
+SWEEP_ENV = "MLOPS_JUPYTER_SWEEP"
 
 #: Calls in a cell's source that usually read a data file.
 _READS_FILES_RE = r"read_csv|read_parquet|open\(|np\.load|load\(|read_json|read_excel"
@@ -854,9 +894,14 @@ def _redact(text: str) -> str:
 
 
 def _default_experiment(ctx: CellContext) -> str:
-    if ctx.notebook_path:
+    return experiment_for_notebook(ctx.notebook_path)
+
+
+def experiment_for_notebook(path: str | None) -> str:
+    """The default experiment of runs recorded in the notebook at ``path``: its path, with
+    the home folder shown as ``~`` (``"default"`` when the notebook is unknown)."""
+    if path:
         home = os.path.expanduser("~")
-        path = ctx.notebook_path
         if path.startswith(home + os.sep):
             return "~" + path[len(home) :]
         return path

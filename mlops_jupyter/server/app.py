@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..jobs import JobManager
     from ..reproduce import Verdict
     from ..store.base import RunStore
+    from ..sweep import SweepResult
 
 URL_PREFIX = "mlops-jupyter/api"
 
@@ -57,8 +58,22 @@ class MlopsJupyterApp(ExtensionApp):
         if self._jobs is None:
             from ..jobs import JobManager
 
-            self._jobs = JobManager(max(1, self.reproduce_workers), runner=self._reproduce)
+            self._jobs = JobManager(
+                max(1, self.reproduce_workers), runner=self._reproduce, sweep_runner=self._sweep
+            )
         return self._jobs
+
+    def _sweep(self, run_id: str, *, grid: dict[str, list[Any]], **kwargs: Any) -> SweepResult:
+        from ..sweep import expand_grid, run_sweep
+
+        # Workers record into the store this server reads; the default is the environment's.
+        return run_sweep(
+            from_run=run_id,
+            combinations=expand_grid(grid),
+            grid=grid,
+            store=self.store or None,
+            **kwargs,
+        )
 
     def _reproduce(self, run_id: str, **kwargs: Any) -> Verdict:
         from ..reproduce import reproduce
@@ -71,7 +86,7 @@ class MlopsJupyterApp(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
-        """Cancel running reproductions when the server stops."""
+        """Cancel running reproductions and sweeps when the server stops."""
         if self._jobs is not None:
             self._jobs.shutdown()
 

@@ -343,6 +343,77 @@ class JobsHandler(BaseHandler):
         self.finish_json({"jobs": [job.to_json() for job in jobs]})
 
 
+MAX_SWEEP_WORKERS = 8
+
+
+def parse_sweep_body(body: bytes) -> tuple[str, dict[str, list[Any]], int]:
+    """Read ``{"run_id": str, "grid": {name: [values...]}, "workers"?: 1..8}``.
+
+    The grid is expanded here once, so a bad name, a non-JSON value or more than
+    :data:`~mlops_jupyter.sweep.MAX_COMBINATIONS` combinations is a 400 before anything runs.
+
+    Raises:
+        InvalidArgumentError: On anything else (a 400 naming the problem).
+    """
+    from ..sweep import expand_grid
+
+    data = _json_object(body)
+    unknown = sorted(set(data) - {"run_id", "grid", "workers"})
+    if unknown:
+        raise InvalidArgumentError(f"unknown field {unknown[0]!r:.40}: use run_id, grid, workers")
+    run_id = data.get("run_id")
+    if not isinstance(run_id, str):
+        raise InvalidArgumentError("run_id must be a run id (a string)")
+    validate_run_id(run_id)
+    grid = data.get("grid")
+    if not isinstance(grid, dict) or not all(isinstance(v, list) for v in grid.values()):
+        raise InvalidArgumentError("grid must be an object mapping parameter names to lists")
+    expand_grid(grid)
+    workers = data.get("workers", 1)
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise InvalidArgumentError(f"workers must be an integer from 1 to {MAX_SWEEP_WORKERS}")
+    if not 1 <= workers <= MAX_SWEEP_WORKERS:
+        raise InvalidArgumentError(f"workers must be an integer from 1 to {MAX_SWEEP_WORKERS}")
+    return run_id, grid, workers
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidArgumentError(f"the request body must be at most {MAX_BODY_BYTES} bytes")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidArgumentError("the request body is not UTF-8") from None
+    except (ValueError, RecursionError):
+        raise InvalidArgumentError("the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidArgumentError("the request body must be a JSON object")
+    return data
+
+
+class SweepsHandler(BaseHandler):
+    """``POST sweeps``: start a sweep of a run's pinned notebook over a grid (a job)."""
+
+    @tornado.web.authenticated
+    def post(self) -> None:
+        run_id, grid, workers = parse_sweep_body(self.request.body)
+        self.store().get_run(run_id)  # 404 before anything is queued
+        job = self.app.jobs().submit_sweep(run_id, grid, workers)
+        self.set_status(202)
+        self.finish_json({"job": job.to_json()})
+
+
+class SweepHandler(BaseHandler):
+    """``GET sweeps/{id}``: a sweep's manifest, with each execution's status and runs."""
+
+    @tornado.web.authenticated
+    def get(self, sweep_id: str) -> None:
+        from ..sweep import load_sweep
+
+        sweep = load_sweep(sweep_id, self.app.store or None)
+        self.finish_json({"sweep": sweep.to_json()})
+
+
 ROUTES: list[tuple[str, type[BaseHandler]]] = [
     ("status", StatusHandler),
     ("runs", RunsHandler),
@@ -354,6 +425,8 @@ ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (r"runs/(?P<run_id>[^/]+)/reproduce", ReproduceHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[^/]+)", JobHandler),
+    ("sweeps", SweepsHandler),
+    (r"sweeps/(?P<sweep_id>[^/]+)", SweepHandler),
     ("compare", CompareHandler),
     ("experiments", ExperimentsHandler),
 ]
