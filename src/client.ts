@@ -31,6 +31,11 @@ function jobPath(id: string): string {
   return ['jobs', id].map(encodeURIComponent).join('/');
 }
 
+/** A sweep's endpoint path; the id is URL-encoded. */
+function sweepPath(id: string): string {
+  return ['sweeps', id].map(encodeURIComponent).join('/');
+}
+
 /** A typed client for the mlops-jupyter REST API. */
 export class MlopsClient {
   /** The server extension's version and store location. */
@@ -109,21 +114,42 @@ export class MlopsClient {
   }
 
   /** A job's state, progress and (when done) verdict. */
-  async job(id: string): Promise<Mlops.IJob> {
-    return (await requestAPI<Mlops.IJobReply>(jobPath(id))).job;
+  async job(id: string): Promise<Mlops.AnyJob> {
+    return (await requestAPI<Mlops.IJobReply<Mlops.AnyJob>>(jobPath(id))).job;
   }
 
   /** Cancel a job; returns its state after the request. */
-  async cancelJob(id: string): Promise<Mlops.IJob> {
+  async cancelJob(id: string): Promise<Mlops.AnyJob> {
     return (
-      await requestAPI<Mlops.IJobReply>(jobPath(id), { method: 'DELETE' })
+      await requestAPI<Mlops.IJobReply<Mlops.AnyJob>>(jobPath(id), {
+        method: 'DELETE'
+      })
     ).job;
   }
 
-  /** The jobs about a run. */
-  async jobs(runId: string): Promise<Mlops.IJob[]> {
+  /** The jobs about a run (reproductions and sweeps). */
+  async jobs(runId: string): Promise<Mlops.AnyJob[]> {
     return (
       await requestAPI<Mlops.IJobList>(`jobs${queryString({ run_id: runId })}`)
     ).jobs;
+  }
+
+  /** Start a sweep: the run's code once per combination of the grid. */
+  async startSweep(request: Mlops.ISweepRequest): Promise<Mlops.ISweepJob> {
+    const body: Mlops.ISweepRequest = {
+      run_id: request.run_id,
+      grid: request.grid,
+      ...(request.workers !== undefined ? { workers: request.workers } : {})
+    };
+    const reply = await requestAPI<Mlops.IJobReply<Mlops.ISweepJob>>('sweeps', {
+      method: 'POST',
+      body: JSON.stringify(body)
+    });
+    return reply.job;
+  }
+
+  /** A sweep with its executions and the runs they recorded. */
+  async sweep(id: string): Promise<Mlops.ISweep> {
+    return (await requestAPI<Mlops.ISweepReply>(sweepPath(id))).sweep;
   }
 }

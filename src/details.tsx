@@ -16,6 +16,8 @@ import {
 } from './format';
 import { ReproductionModel } from './reproducemodel';
 import { ReproduceSection } from './reproducepanel';
+import { SweepModel } from './sweepmodel';
+import { SweepSection } from './sweeppanel';
 import { StatusBadge } from './runtable';
 import { alignSeries, IAlignedSeries } from './series';
 import { Mlops } from './types';
@@ -33,6 +35,8 @@ export interface IDetailsContext {
   readonly editorServices: IEditorServices | null;
   /** Opens another run's details (e.g. a reproduction or its original). */
   readonly openRun: (id: string) => void;
+  /** Opens the compare view with these runs (e.g. the runs of a sweep). */
+  readonly compare?: (ids: string[]) => void;
 }
 
 /** The cell source, read-only, highlighted by JupyterLab's editor when available. */
@@ -123,10 +127,23 @@ export function RunDetails(props: {
   context: IDetailsContext;
   /** The run's reproduction (owned by the tab so that closing it stops the polling). */
   reproduction?: ReproductionModel;
+  /** Sweeps based on the run ("Rerun with…"), owned by the tab too. */
+  sweep?: SweepModel;
 }): JSX.Element {
-  const { id, context, reproduction } = props;
+  const { id, context, reproduction, sweep } = props;
   const [state, setState] = React.useState<Load>({ kind: 'loading' });
   const [tick, setTick] = React.useState(0);
+  // null: open while a sweep of the run is known, until the user says otherwise.
+  const [rerunOpen, setRerunOpen] = React.useState<boolean | null>(null);
+  const [, force] = React.useReducer((x: number) => x + 1, 0);
+  React.useEffect(() => {
+    // A sweep restored with the tab opens its section.
+    const slot = () => force();
+    sweep?.changed.connect(slot);
+    return () => {
+      sweep?.changed.disconnect(slot);
+    };
+  }, [sweep]);
 
   React.useEffect(() => {
     let cancelled = false;
@@ -185,6 +202,7 @@ export function RunDetails(props: {
     );
   }
   const { run, metrics, series } = state;
+  const sweepShown = rerunOpen ?? (sweep?.job ?? null) !== null;
   const notebookPath = run.notebook?.path ?? run.notebook_path;
   const relative = notebookPath
     ? relativeToRoot(notebookPath, context.serverRoot)
@@ -252,6 +270,29 @@ export function RunDetails(props: {
             run={run}
             model={reproduction}
             openRun={context.openRun}
+            actions={
+              sweep && (
+                <Button
+                  className="jp-mlops-small-button"
+                  small
+                  aria-expanded={sweepShown}
+                  title="Run this code again once per combination of other parameter values"
+                  onClick={() => setRerunOpen(!sweepShown)}
+                >
+                  Rerun with…
+                </Button>
+              )
+            }
+          />
+        </Section>
+      )}
+      {sweep && sweepShown && (
+        <Section title="Rerun with other parameters">
+          <SweepSection
+            run={run}
+            model={sweep}
+            openRun={context.openRun}
+            compare={context.compare}
           />
         </Section>
       )}
@@ -481,7 +522,12 @@ export class RunDetailsWidget extends ReactWidget {
       runId
     });
     void this.reproduction.restore();
+    this.sweep = new SweepModel({ client: _context.client, runId });
+    void this.sweep.restore();
   }
+
+  /** Sweeps based on this run; the polling stops when the tab is closed. */
+  readonly sweep: SweepModel;
 
   /** The reproduction of this run; its polling stops when the tab is closed. */
   readonly reproduction: ReproductionModel;
@@ -491,6 +537,7 @@ export class RunDetailsWidget extends ReactWidget {
       return;
     }
     this.reproduction.dispose();
+    this.sweep.dispose();
     super.dispose();
   }
 
@@ -500,6 +547,7 @@ export class RunDetailsWidget extends ReactWidget {
         id={this.runId}
         context={this._context}
         reproduction={this.reproduction}
+        sweep={this.sweep}
       />
     );
   }

@@ -125,7 +125,9 @@ function addRunViews(
     openNotebook: (path: string, cellId: string | null) =>
       void openNotebookAtCell(app, path, cellId),
     editorServices,
-    openRun
+    openRun,
+    compare: (ids: string[]) =>
+      void app.commands.execute(CommandIDs.compare, { ids })
   };
 
   app.commands.addCommand(CommandIDs.openRun, {

@@ -5,8 +5,9 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { MlopsClient } from './client';
 import { collectKeys, ColumnId, IColumnKeys, mergeKeys } from './columns';
 import { ApiError, describeError, IErrorDescription } from './errors';
-import { RowLayout } from './layout';
+import { LayoutRow, RowLayout } from './layout';
 import { INestedRun, nestReproductions } from './nesting';
+import { groupSweeps, PageRow } from './sweepgroups';
 import { IRunGroup, IRunsModel, ISort } from './tokens';
 import { Mlops } from './types';
 
@@ -20,13 +21,17 @@ export const DEFAULT_SORT: ISort = { key: 'started_at', order: 'desc' };
 interface ILoadedPage {
   readonly rows: INestedRun[];
   readonly generation: number;
+  /** The rows shown with the runs of sweeps in sub-groups; null: one row per run. */
+  readonly display: PageRow[] | null;
 }
 
 function loadedPage(
   runs: Mlops.IRunSummary[],
-  generation: number
+  generation: number,
+  collapsedSweeps: ReadonlySet<string>
 ): ILoadedPage {
-  return { rows: nestReproductions(runs), generation };
+  const rows = nestReproductions(runs);
+  return { rows, generation, display: groupSweeps(rows, collapsedSweeps) };
 }
 
 interface IGroupState extends IRunGroup {
@@ -120,6 +125,49 @@ export class RunsModel implements IRunsModel, IDisposable {
     const state = this._groups[group];
     const page = state?.pages.get(Math.floor(offset / this._pageSize));
     return page?.rows[offset % this._pageSize];
+  }
+
+  /** What a row of the layout shows: a run or a sweep's header (undefined while loading). */
+  rowEntry(row: LayoutRow): PageRow | undefined {
+    if (row.kind === 'group') {
+      return undefined;
+    }
+    if (row.kind === 'slot') {
+      return this._groups[row.group]?.pages.get(row.page)?.display?.[row.slot];
+    }
+    const entry = this.entryAt(row.group, row.offset);
+    return entry ? { kind: 'run', entry, sweepId: null } : undefined;
+  }
+
+  /** Collapse or expand the sub-group of a sweep's runs. */
+  toggleSweep(sweepId: string): void {
+    if (this._collapsedSweeps.has(sweepId)) {
+      this._collapsedSweeps.delete(sweepId);
+    } else {
+      this._collapsedSweeps.add(sweepId);
+    }
+    for (const group of this._groups) {
+      for (const [index, page] of group.pages) {
+        if (page.display) {
+          group.pages.set(
+            index,
+            loadedPage(
+              page.rows.map(entry => entry.run),
+              page.generation,
+              this._collapsedSweeps
+            )
+          );
+        }
+      }
+    }
+    this._relayout();
+    this._changed.emit();
+    this._loadVisible();
+  }
+
+  /** Whether a sweep's sub-group is collapsed. */
+  isSweepCollapsed(sweepId: string): boolean {
+    return this._collapsedSweeps.has(sweepId);
   }
 
   /** Apply a filter expression (reloads at once). */
@@ -284,7 +332,7 @@ export class RunsModel implements IRunsModel, IDisposable {
       const pages: IGroupState['pages'] =
         old && this._sameQuery(query) ? new Map(old.pages) : new Map();
       if (first.runs.length >= Math.min(first.total, this._pageSize)) {
-        pages.set(0, loadedPage(first.runs, generation));
+        pages.set(0, loadedPage(first.runs, generation, this._collapsedSweeps));
       }
       groups.push({
         name: experiment.name,
@@ -324,7 +372,18 @@ export class RunsModel implements IRunsModel, IDisposable {
   }
 
   private _relayout(): void {
-    this._layout = new RowLayout(this._groups);
+    this._layout = new RowLayout(
+      this._groups.map(group => {
+        const pageRows = new Map<number, number>();
+        for (const [index, page] of group.pages) {
+          if (page.display) {
+            pageRows.set(index, page.display.length);
+          }
+        }
+        return { ...group, pageRows };
+      }),
+      this._pageSize
+    );
   }
 
   /** Load the missing or stale pages of the visible rows. */
@@ -358,11 +417,20 @@ export class RunsModel implements IRunsModel, IDisposable {
           if (!current) {
             return;
           }
-          (current as IGroupState).pages.set(
-            ref.page,
-            loadedPage(page.runs, generation)
+          const loaded = loadedPage(
+            page.runs,
+            generation,
+            this._collapsedSweeps
           );
+          const before = current.pages.get(ref.page);
+          current.pages.set(ref.page, loaded);
           this._keys = mergeKeys(this._keys, collectKeys(page.runs));
+          if (
+            (before?.display?.length ?? null) !==
+            (loaded.display?.length ?? null)
+          ) {
+            this._relayout(); // the page shows another number of rows
+          }
           this._changed.emit();
         })
         .catch(error => this._setError(describeError(error)))
@@ -381,6 +449,7 @@ export class RunsModel implements IRunsModel, IDisposable {
   private readonly _poll: Poll;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _collapsed = new Set<string>();
+  private readonly _collapsedSweeps = new Set<string>();
   private readonly _inFlight = new Set<string>();
   private _filter = '';
   private _filterError: string | null = null;

@@ -57,8 +57,10 @@ export function progressValue(job: Mlops.IJob): { value: number; max: number } {
  *
  * @returns null for an empty list
  */
-export function latestJob(jobs: ReadonlyArray<Mlops.IJob>): Mlops.IJob | null {
-  let best: Mlops.IJob | null = null;
+export function latestJob<J extends Mlops.AnyJob>(
+  jobs: ReadonlyArray<J>
+): J | null {
+  let best: J | null = null;
   for (const job of jobs) {
     if (
       best === null ||

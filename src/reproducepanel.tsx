@@ -1,4 +1,5 @@
 import { Button } from '@jupyterlab/ui-components';
+import { ISignal } from '@lumino/signaling';
 import React from 'react';
 
 import { EMPTY } from './format';
@@ -17,8 +18,10 @@ import {
 import { ReproductionModel } from './reproducemodel';
 import { Mlops } from './types';
 
-/** Re-render whenever the reproduction model changes. */
-function useReproduction(model: ReproductionModel): void {
+/** Re-render whenever a job model (a reproduction, a sweep) changes. */
+export function useReproduction(model: {
+  readonly changed: ISignal<any, void>;
+}): void {
   const [, force] = React.useReducer((x: number) => x + 1, 0);
   React.useEffect(() => {
     const slot = () => force();
@@ -27,6 +30,39 @@ function useReproduction(model: ReproductionModel): void {
       model.changed.disconnect(slot);
     };
   }, [model]);
+}
+
+/** What a job model shows: its request error and whether a request is on its way. */
+interface IJobView {
+  readonly error: { readonly summary: string; readonly action: string } | null;
+  readonly busy: boolean;
+  cancel(): Promise<void>;
+}
+
+/** Cancel the job of a model (shown while the job is active). */
+export function CancelButton(props: { model: IJobView }): JSX.Element {
+  const { model } = props;
+  return (
+    <Button
+      className="jp-mlops-small-button"
+      small
+      disabled={model.busy}
+      onClick={() => void model.cancel()}
+    >
+      Cancel
+    </Button>
+  );
+}
+
+/** Why the last request of a job model failed, and what to do about it. */
+export function JobError(props: { model: IJobView }): JSX.Element | null {
+  const { error } = props.model;
+  return error ? (
+    <div className="jp-mlops-error" role="alert">
+      <div>{error.summary}</div>
+      <div>{error.action}</div>
+    </div>
+  ) : null;
 }
 
 /** A verdict's status as a badge: the word, with a colour that only reinforces it. */
@@ -40,18 +76,22 @@ export function VerdictBadge(props: {
   );
 }
 
-/** The progress of a job: a bar (cells run of the notebook's cells) and the same in words. */
-function JobProgress(props: { job: Mlops.IJob }): JSX.Element {
-  const { job } = props;
-  const { value, max } = progressValue(job);
-  const text = progressText(job);
+/** A job's progress: a bar of `value` out of `max` (indeterminate when `max` is 0) and `text`. */
+export function ProgressBar(props: {
+  state: Mlops.JobState;
+  value: number;
+  max: number;
+  text: string;
+  label: string;
+}): JSX.Element {
+  const { state, value, max, text, label } = props;
   const known = max > 0;
   return (
     <div className="jp-mlops-job-progress">
       <div
-        className={`jp-mlops-progress jp-mlops-progress-${job.state}`}
+        className={`jp-mlops-progress jp-mlops-progress-${state}`}
         role="progressbar"
-        aria-label="Reproduction progress"
+        aria-label={label}
         aria-valuemin={0}
         aria-valuemax={known ? max : undefined}
         aria-valuenow={known ? value : undefined}
@@ -66,6 +106,19 @@ function JobProgress(props: { job: Mlops.IJob }): JSX.Element {
         {text}
       </div>
     </div>
+  );
+}
+
+/** The progress of a reproduction: cells run of the notebook's cells. */
+function JobProgress(props: { job: Mlops.IJob }): JSX.Element {
+  const { job } = props;
+  return (
+    <ProgressBar
+      state={job.state}
+      {...progressValue(job)}
+      text={progressText(job)}
+      label="Reproduction progress"
+    />
   );
 }
 
@@ -164,8 +217,11 @@ export function VerdictView(props: {
   );
 }
 
-/** Why a run cannot be reproduced now, or null when it can. */
-function blocker(run: Mlops.IRun, pin: Mlops.IPin | null): string | null {
+/** Why a run cannot be reproduced (or rerun) now, or null when it can. */
+export function blocker(
+  run: Mlops.IRun,
+  pin: Mlops.IPin | null
+): string | null {
   if (run.status === 'running') {
     return 'The run is still running: reproduce it once it has ended.';
   }
@@ -180,8 +236,10 @@ export function ReproduceSection(props: {
   run: Mlops.IRun;
   model: ReproductionModel;
   openRun: (id: string) => void;
+  /** More buttons next to Reproduce (e.g. "Rerun with…"). */
+  actions?: React.ReactNode;
 }): JSX.Element {
-  const { run, model, openRun } = props;
+  const { run, model, openRun, actions } = props;
   useReproduction(model);
   const [tolerance, setTolerance] = React.useState('');
   const [twice, setTwice] = React.useState(false);
@@ -235,6 +293,7 @@ export function ReproduceSection(props: {
         >
           Reproduce
         </Button>
+        {actions}
         <label className="jp-mlops-reproduce-option">
           tolerance
           <input
@@ -265,16 +324,7 @@ export function ReproduceSection(props: {
           />
           twice (detect nondeterminism)
         </label>
-        {active && (
-          <Button
-            className="jp-mlops-small-button"
-            small
-            disabled={model.busy}
-            onClick={() => void model.cancel()}
-          >
-            Cancel
-          </Button>
-        )}
+        {active && <CancelButton model={model} />}
       </div>
       {why && (
         <div id={`${uid}-why`} className="jp-mlops-muted">
@@ -286,12 +336,7 @@ export function ReproduceSection(props: {
           {'The tolerance must be a number > 0 (or empty for the default).'}
         </div>
       )}
-      {model.error && (
-        <div className="jp-mlops-error" role="alert">
-          <div>{model.error.summary}</div>
-          <div>{model.error.action}</div>
-        </div>
-      )}
+      <JobError model={model} />
       {job && (
         <div className="jp-mlops-job" data-job-id={job.id}>
           <JobProgress job={job} />

@@ -12,6 +12,8 @@ import { formatDuration, formatStarted, runLabel } from './format';
 import { visibleWindow } from './layout';
 import { RunsModel } from './model';
 import { reproductionText } from './nesting';
+import { MAX_COMPARED_RUNS } from './sweep';
+import { sweepLabel } from './sweepgroups';
 import { Mlops } from './types';
 
 /** Height in pixels of every table row (fixed, for windowing). */
@@ -50,6 +52,8 @@ interface IRunTableProps {
   readonly model: RunsModel;
   readonly onOpen: (id: string) => void;
   readonly onCompare: (ids: string[]) => void;
+  /** Compare the runs of a sweep; `loaded` are the ones of the sub-group. */
+  readonly onCompareSweep?: (sweepId: string, loaded: string[]) => void;
 }
 
 interface IColumnDef {
@@ -168,11 +172,13 @@ function ColumnChooser(props: { model: RunsModel }): JSX.Element {
 
 /** The grouped, virtualized, sortable run table with its toolbar. */
 export function RunTable(props: IRunTableProps): JSX.Element {
-  const { model, onOpen, onCompare } = props;
+  const { model, onOpen, onCompare, onCompareSweep } = props;
   useModel(model);
   const [chooserOpen, setChooserOpen] = React.useState(false);
   const [scrollTop, setScrollTop] = React.useState(0);
   const [viewport, setViewport] = React.useState(400);
+  // Visible width of the table: a sweep header keeps its button within it (0: unknown).
+  const [viewWidth, setViewWidth] = React.useState(0);
   const [focusIndex, setFocusIndex] = React.useState<number | null>(null);
   const scrollRef = React.useRef<HTMLDivElement>(null);
 
@@ -210,9 +216,10 @@ export function RunTable(props: IRunTableProps): JSX.Element {
     if (!node) {
       return;
     }
-    const observer = new ResizeObserver(() =>
-      setViewport(node.clientHeight || 400)
-    );
+    const observer = new ResizeObserver(() => {
+      setViewport(node.clientHeight || 400);
+      setViewWidth(node.clientWidth);
+    });
     observer.observe(node);
     return () => observer.disconnect();
   }, []);
@@ -249,7 +256,7 @@ export function RunTable(props: IRunTableProps): JSX.Element {
     event: React.KeyboardEvent,
     index: number,
     run: Mlops.IRunSummary | undefined,
-    group: string | null
+    toggle: (() => void) | null
   ) => {
     switch (event.key) {
       case 'ArrowDown':
@@ -272,16 +279,16 @@ export function RunTable(props: IRunTableProps): JSX.Element {
         event.preventDefault();
         if (run) {
           onOpen(run.id);
-        } else if (group !== null) {
-          model.toggleGroup(group);
+        } else {
+          toggle?.();
         }
         break;
       case ' ':
         event.preventDefault();
         if (run) {
           model.toggleSelected(run.id);
-        } else if (group !== null) {
-          model.toggleGroup(group);
+        } else {
+          toggle?.();
         }
         break;
     }
@@ -311,7 +318,9 @@ export function RunTable(props: IRunTableProps): JSX.Element {
           style={{ top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
           onClick={() => model.toggleGroup(group.name)}
           onFocus={() => setFocusIndex(index)}
-          onKeyDown={e => onRowKey(e, index, undefined, group.name)}
+          onKeyDown={e =>
+            onRowKey(e, index, undefined, () => model.toggleGroup(group.name))
+          }
         >
           <span role="gridcell" className="jp-mlops-group-cell">
             <span className="jp-mlops-caret" aria-hidden="true">
@@ -326,12 +335,68 @@ export function RunTable(props: IRunTableProps): JSX.Element {
       );
       continue;
     }
-    const entry = model.entryAt(row.group, row.offset);
+    const item = model.rowEntry(row);
+    if (item?.kind === 'sweep') {
+      const label = sweepLabel(item);
+      const toggle = () => model.toggleSweep(item.sweepId);
+      rows.push(
+        <div
+          key={`s:${group.name}:${row.kind === 'slot' ? row.page : 0}:${item.sweepId}`}
+          role="row"
+          className="jp-mlops-sweep-row"
+          data-index={index}
+          data-sweep-id={item.sweepId}
+          data-experiment={group.name}
+          tabIndex={0}
+          aria-expanded={!item.collapsed}
+          aria-label={label}
+          title={`${label}, sweep ${item.sweepId}: click to ${item.collapsed ? 'expand' : 'collapse'}`}
+          style={{ top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
+          onClick={toggle}
+          onFocus={() => setFocusIndex(index)}
+          onKeyDown={e => onRowKey(e, index, undefined, toggle)}
+        >
+          <span
+            role="gridcell"
+            className="jp-mlops-group-cell jp-mlops-sweep-cell"
+            style={
+              viewWidth > 0
+                ? {
+                    maxWidth: `calc(${viewWidth}px - var(--jp-mlops-indent, 14px))`
+                  }
+                : undefined
+            }
+          >
+            <span className="jp-mlops-caret" aria-hidden="true">
+              {item.collapsed ? '▸' : '▾'}
+            </span>
+            <span className="jp-mlops-sweep-name">{label}</span>
+            {onCompareSweep && (
+              <button
+                className="jp-mlops-sweep-compare"
+                type="button"
+                title={`Compare the runs of sweep ${item.sweepId} (at most ${MAX_COMPARED_RUNS})`}
+                onClick={event => {
+                  event.stopPropagation();
+                  onCompareSweep(item.sweepId, item.runIds);
+                }}
+                onKeyDown={event => event.stopPropagation()}
+              >
+                Compare sweep
+              </button>
+            )}
+          </span>
+        </div>
+      );
+      continue;
+    }
+    const entry = item?.entry;
+    const inSweep = item?.sweepId ?? null;
     const run = entry?.run;
     if (!entry || !run) {
       rows.push(
         <div
-          key={`l:${group.name}:${row.offset}`}
+          key={`l:${group.name}:${row.kind === 'slot' ? `${row.page}:${row.slot}` : row.offset}`}
           role="row"
           className="jp-mlops-run-row jp-mlops-row-loading"
           data-index={index}
@@ -359,6 +424,7 @@ export function RunTable(props: IRunTableProps): JSX.Element {
         data-run-id={run.id}
         data-experiment={run.experiment}
         data-reproduction-of={run.reproduction_of ?? undefined}
+        data-sweep-id={run.sweep_id ?? undefined}
         tabIndex={0}
         aria-selected={selected}
         aria-label={rowLabel}
@@ -386,9 +452,9 @@ export function RunTable(props: IRunTableProps): JSX.Element {
           className="jp-mlops-cell jp-mlops-run-name"
           title={nesting ? `${label} (${nesting})` : undefined}
           style={
-            entry.depth > 0
+            entry.depth > 0 || inSweep
               ? {
-                  paddingLeft: `calc(4px + ${Math.min(entry.depth, MAX_INDENT)} * var(--jp-mlops-indent))`
+                  paddingLeft: `calc(4px + ${Math.min(entry.depth + (inSweep ? 1 : 0), MAX_INDENT)} * var(--jp-mlops-indent))`
                 }
               : undefined
           }

@@ -8,6 +8,7 @@ import { MlopsClient } from './client';
 import { describeError, IErrorDescription } from './errors';
 import { RunsModel } from './model';
 import { RunTable } from './runtable';
+import { MAX_COMPARED_RUNS, sweepRunIds } from './sweep';
 import { Mlops } from './types';
 
 type State =
@@ -108,9 +109,41 @@ export class RunsSidebar extends ReactWidget {
           model={this.model}
           onOpen={id => this._handlers?.openRun(id)}
           onCompare={ids => this._handlers?.compare(ids)}
+          onCompareSweep={(sweepId, loaded) =>
+            void this._compareSweep(sweepId, loaded)
+          }
         />
       </>
     );
+  }
+
+  /**
+   * Compare the runs of a sweep (the first 20): all of them as the server lists them, or the ones
+   * of the sub-group when the sweep cannot be read.
+   */
+  private async _compareSweep(
+    sweepId: string,
+    loaded: string[]
+  ): Promise<void> {
+    let ids = loaded.slice(0, MAX_COMPARED_RUNS);
+    try {
+      const all = sweepRunIds(
+        await this._client.sweep(sweepId),
+        MAX_COMPARED_RUNS
+      );
+      if (all.length > 0) {
+        ids = all;
+      }
+    } catch (error) {
+      console.warn(
+        `mlops-jupyter: cannot read sweep ${sweepId}, comparing its loaded runs: ${describeError(error).summary}`
+      );
+    }
+    if (ids.length >= 2) {
+      this._handlers?.compare(ids);
+    } else if (ids.length === 1) {
+      this._handlers?.openRun(ids[0]);
+    }
   }
 
   private _handlers: IRunsSidebarHandlers | null = null;

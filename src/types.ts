@@ -274,15 +274,13 @@ export namespace Mlops {
     readonly nondeterministic: boolean | null;
   }
 
-  /** A background job of the server: `GET jobs/{id}`. */
-  export interface IJob {
+  /** What every background job of the server has: `GET jobs/{id}`. */
+  export interface IJobBase {
     readonly id: string;
-    readonly kind: 'reproduce';
+    /** The run the job is about (reproduced, or the base of a sweep). */
     readonly run_id: string;
     readonly state: JobState;
-    readonly progress: { readonly cell: number; readonly total: number };
     readonly log_tail: string;
-    readonly verdict: IVerdict | null;
     readonly error: string | null;
     /** ISO 8601 */
     readonly created_at: string;
@@ -290,13 +288,82 @@ export namespace Mlops {
     readonly ended_at: string | null;
   }
 
+  /** A reproduction job: `POST runs/{id}/reproduce`. */
+  export interface IJob extends IJobBase {
+    readonly kind: 'reproduce';
+    readonly progress: { readonly cell: number; readonly total: number };
+    readonly verdict: IVerdict | null;
+  }
+
+  /** Executions of a sweep job by state. */
+  export interface ISweepProgress {
+    /** Ended executions, the failed ones included. */
+    readonly done: number;
+    readonly running: number;
+    readonly failed: number;
+    readonly total: number;
+  }
+
+  /** A sweep job: `POST sweeps`. */
+  export interface ISweepJob extends IJobBase {
+    readonly kind: 'sweep';
+    readonly sweep_id: string;
+    readonly progress: ISweepProgress;
+  }
+
+  /** Any job of the server. */
+  export type AnyJob = IJob | ISweepJob;
+
   /** `POST runs/{id}/reproduce`, `GET jobs/{id}`, `DELETE jobs/{id}` */
-  export interface IJobReply {
-    readonly job: IJob;
+  export interface IJobReply<J extends AnyJob = IJob> {
+    readonly job: J;
+  }
+
+  /** A grid of parameter values: the sweep runs every combination. */
+  export interface ISweepGrid {
+    readonly [param: string]: JSONValue[];
+  }
+
+  /** Body of `POST sweeps`. */
+  export interface ISweepRequest {
+    /** The run whose code is re-executed with the grid's parameters. */
+    readonly run_id: string;
+    readonly grid: ISweepGrid;
+    /** Executions at a time, 1..8 (the server's default if absent). */
+    readonly workers?: number;
+  }
+
+  /** `pending` is what the server says for `queued` (both are accepted). */
+  export type ExecutionStatus =
+    'queued' | 'pending' | 'running' | 'finished' | 'failed' | 'interrupted';
+
+  /** One combination of a sweep. */
+  export interface ISweepExecution {
+    readonly index: number;
+    readonly params: { readonly [key: string]: JSONValue };
+    readonly status: ExecutionStatus;
+    /** The runs the execution recorded. */
+    readonly run_ids: string[];
+    readonly error: string | null;
+  }
+
+  /** `GET sweeps/{id}` */
+  export interface ISweep {
+    readonly id: string;
+    readonly notebook: string | null;
+    /** null for sweeps from a list of combinations or `mlops-jupyter rerun`. */
+    readonly grid: ISweepGrid | null;
+    /** ISO 8601 */
+    readonly created_at: string;
+    readonly executions: ISweepExecution[];
+  }
+
+  export interface ISweepReply {
+    readonly sweep: ISweep;
   }
 
   /** `GET jobs?run_id=` */
   export interface IJobList {
-    readonly jobs: IJob[];
+    readonly jobs: AnyJob[];
   }
 }

@@ -158,4 +158,42 @@ describe('RunsModel', () => {
     expect(model.entryAt(0, 2)).toMatchObject({ depth: 1, detached: false });
     expect(model.entryAt(0, 2)?.parent?.id).toBe('a2');
   });
+
+  it('shows the runs of a sweep under a collapsible header row', async () => {
+    const swept = (id: string) => ({
+      ...summary(id, 'a.ipynb'),
+      sweep_id: 'feedc0de00000000'
+    });
+    fake.data['a.ipynb'] = [swept('s1'), summary('a1', 'a.ipynb'), swept('s2')];
+    fake.version = 'v2';
+    await waitFor(model, () => model.groups[0]?.total === 3);
+    // a: header, sweep header, s1, s2, a1; b: header, b1
+    expect(model.layout.count).toBe(7);
+    const shown = () =>
+      Array.from({ length: model.layout.count }, (_, i) => {
+        const row = model.layout.rowAt(i)!;
+        const item = model.rowEntry(row);
+        return row.kind === 'group'
+          ? `group ${row.group}`
+          : item?.kind === 'sweep'
+            ? `sweep ${item.runIds.join(',')}`
+            : item?.entry.run.id;
+      });
+    expect(shown()).toEqual([
+      'group 0',
+      'sweep s1,s2',
+      's1',
+      's2',
+      'a1',
+      'group 1',
+      'b1'
+    ]);
+    model.toggleSweep('feedc0de00000000');
+    expect(model.isSweepCollapsed('feedc0de00000000')).toBe(true);
+    expect(shown()).toEqual(['group 0', 'sweep s1,s2', 'a1', 'group 1', 'b1']);
+    model.toggleSweep('feedc0de00000000');
+    expect(model.layout.count).toBe(7);
+    // Run offsets keep the server's order.
+    expect(model.runAt(0, 1)?.id).toBe('a1');
+  });
 });

@@ -99,4 +99,25 @@ export class RunsPage extends RunsSidebarPage {
       `.jp-mlops-compare-table tr[data-key="${key}"]`
     );
   }
+
+  /** The header row of a sweep's sub-group in the sidebar. */
+  sweepHeader(sweepId: string): Locator {
+    return this.panel.locator(
+      `.jp-mlops-sweep-row[data-sweep-id="${sweepId}"]`
+    );
+  }
+
+  /** The run rows of a sweep (loaded ones). */
+  sweepRunRows(sweepId: string): Locator {
+    return this.panel.locator(
+      `.jp-mlops-run-row[data-run-id][data-sweep-id="${sweepId}"]`
+    );
+  }
+
+  /** This test's run rows that belong to no sweep. */
+  get ownRunRows(): Locator {
+    return this.panel.locator(
+      `.jp-mlops-run-row[data-run-id][data-experiment*="/${testFolder()}/"]:not([data-sweep-id])`
+    );
+  }
 }
