@@ -1,6 +1,8 @@
 import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { ErrorAlert } from './alert';
+
 import { MetricChart, runColor } from './chart';
 import { MlopsClient } from './client';
 import { diffStats, notebookCodeText, sideBySide } from './diff';
@@ -130,11 +132,7 @@ function Charts(props: {
     };
   }, [client, result]);
   if (error) {
-    return (
-      <div className="jp-mlops-error" role="alert">
-        {error.summary}
-      </div>
-    );
+    return <ErrorAlert error={error} />;
   }
   if (!charts) {
     return <div className="jp-mlops-muted">Loading metric series…</div>;
@@ -192,12 +190,7 @@ function NotebookDiff(props: {
     case 'loading':
       return <div className="jp-mlops-muted">Loading the snapshots…</div>;
     case 'error':
-      return (
-        <div className="jp-mlops-error" role="alert">
-          <div>{state.error.summary}</div>
-          <div>{state.error.action}</div>
-        </div>
-      );
+      return <ErrorAlert error={state.error} />;
     case 'ready':
       return (
         <SourceDiff result={result} texts={state.texts} label="Notebook diff" />
@@ -517,12 +510,7 @@ export function CompareView(props: {
     );
   }
   if (state.kind === 'error') {
-    return (
-      <div className="jp-mlops-error" role="alert">
-        <div>{state.error.summary}</div>
-        <div>{state.error.action}</div>
-      </div>
-    );
+    return <ErrorAlert error={state.error} />;
   }
   const { result } = state;
   return (

@@ -2,6 +2,8 @@ import { CodeEditor, IEditorServices } from '@jupyterlab/codeeditor';
 import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { ErrorAlert } from './alert';
+
 import { MetricChart } from './chart';
 import { MlopsClient } from './client';
 import { describeError, IErrorDescription } from './errors';
@@ -189,16 +191,14 @@ export function RunDetails(props: {
   }
   if (state.kind === 'error') {
     return (
-      <div className="jp-mlops-error" role="alert">
-        <div>{state.error.summary}</div>
-        <div>{state.error.action}</div>
+      <ErrorAlert error={state.error}>
         <Button
           className="jp-mlops-small-button"
           onClick={() => setTick(tick + 1)}
         >
           Retry
         </Button>
-      </div>
+      </ErrorAlert>
     );
   }
   const { run, metrics, series } = state;

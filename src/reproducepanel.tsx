@@ -2,6 +2,8 @@ import { Button } from '@jupyterlab/ui-components';
 import { ISignal } from '@lumino/signaling';
 import React from 'react';
 
+import { ErrorAlert } from './alert';
+
 import { EMPTY } from './format';
 import {
   isActive,
@@ -57,12 +59,7 @@ export function CancelButton(props: { model: IJobView }): JSX.Element {
 /** Why the last request of a job model failed, and what to do about it. */
 export function JobError(props: { model: IJobView }): JSX.Element | null {
   const { error } = props.model;
-  return error ? (
-    <div className="jp-mlops-error" role="alert">
-      <div>{error.summary}</div>
-      <div>{error.action}</div>
-    </div>
-  ) : null;
+  return error ? <ErrorAlert error={error} /> : null;
 }
 
 /** A verdict's status as a badge: the word, with a colour that only reinforces it. */

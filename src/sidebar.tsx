@@ -2,6 +2,8 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { Button } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { ErrorAlert } from './alert';
+
 import { Message } from '@lumino/messaging';
 
 import { MlopsClient } from './client';
@@ -50,10 +52,7 @@ function StatusView(props: IStatusViewProps): JSX.Element {
     case 'error':
       return (
         <>
-          <div className="jp-mlops-error" role="alert">
-            <div>{state.error.summary}</div>
-            <div>{state.error.action}</div>
-          </div>
+          <ErrorAlert error={state.error} />
           <Button className="jp-mlops-button" onClick={load}>
             Retry
           </Button>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +27,15 @@ def isolated_store(
     yield store_dir
     if reset_store_cache is not None:
         reset_store_cache()
+
+
+@pytest.fixture
+def jp_server_config(isolated_store: Path) -> dict[str, Any]:
+    """The Jupyter server of every handler test: our extension, and no unauthenticated access
+    (jupyter_server's default would let an undecorated verb through)."""
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"mlops_jupyter": True},
+            "allow_unauthenticated_access": False,
+        }
+    }

@@ -19,16 +19,6 @@ from mlops_jupyter.store import get_store
 T0 = datetime(2025, 3, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def jp_server_config(isolated_store: Any) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"mlops_jupyter": True},
-            "allow_unauthenticated_access": False,
-        }
-    }
-
-
 def make_run(i: int, **kw: Any) -> Run:
     kw.setdefault("status", RunStatus.FINISHED)
     kw.setdefault("ended_at", T0 + timedelta(minutes=i, seconds=10 + i))

@@ -16,16 +16,6 @@ from mlops_jupyter.store import get_store
 pytestmark = pytest.mark.kernel
 
 
-@pytest.fixture
-def jp_server_config(isolated_store: Any) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"mlops_jupyter": True},
-            "allow_unauthenticated_access": False,
-        }
-    }
-
-
 def stored_run(tmp_path: Any, tracked: str) -> Run:
     """An original run as the kernel would record it, its notebook snapshot in the store."""
     nb = nbformat.v4.new_notebook()

@@ -13,17 +13,6 @@ import tornado.httpclient
 from mlops_jupyter.models import NotebookInfo, Run, RunStatus
 from mlops_jupyter.store import get_store
 
-
-@pytest.fixture
-def jp_server_config(isolated_store: Any) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"mlops_jupyter": True},
-            "allow_unauthenticated_access": False,
-        }
-    }
-
-
 TRACKED = "%%track --quiet\nimport mlops_jupyter\nx = 1\nmlops_jupyter.log_metric('y', x * 10)"
 
 

@@ -16,16 +16,6 @@ from mlops_jupyter.server.handlers import ROUTES, BaseHandler
 HTTP_VERBS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
 
 
-@pytest.fixture
-def jp_server_config(isolated_store: Any) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"mlops_jupyter": True},
-            "allow_unauthenticated_access": False,
-        }
-    }
-
-
 async def test_status_with_token(jp_fetch: Any, isolated_store: Any) -> None:
     response = await jp_fetch("mlops-jupyter", "api", "status")
     assert response.code == 200
