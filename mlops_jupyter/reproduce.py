@@ -781,7 +781,6 @@ class _Runner:
 
     def execute(self, prepared: _Prepared, notes: list[str]) -> _Attempt:
         """Run the prepared notebook with papermill; find the run of the tracked cell."""
-        import papermill
         from papermill.exceptions import PapermillExecutionError
 
         if self.cancel.is_set():
@@ -817,17 +816,13 @@ class _Runner:
         watcher.start()
         failure: dict[str, Any] | None = None
         try:
-            _in_own_thread(
-                lambda: papermill.execute_notebook(
-                    prepared.notebook,
-                    output,
-                    parameters=dict(self.params),
-                    kernel_name=self.kernel,
-                    progress_bar=False,
-                    request_save_on_cell_execute=False,
-                    kernel_manager_class=manager_class,
-                    on_cell_start=on_cell_start,
-                )
+            run_papermill(
+                prepared.notebook,
+                output,
+                parameters=self.params,
+                kernel_name=self.kernel,
+                manager_class=manager_class,
+                on_cell_start=on_cell_start,
             )
         except PapermillExecutionError as exc:
             if self.cancel.is_set():
@@ -873,6 +868,38 @@ class _Runner:
             if time.monotonic() > deadline:
                 return run
             time.sleep(0.05)
+
+
+def run_papermill(
+    notebook: str,
+    output: str,
+    *,
+    parameters: Mapping[str, Any],
+    kernel_name: str,
+    manager_class: type[Any],
+    on_cell_start: Callable[[Any, int], None],
+) -> None:
+    """Execute ``notebook`` with papermill the way every reproduction and sweep does.
+
+    The kernel's folder and environment come from ``manager_class`` (papermill's ``cwd=``
+    would ``os.chdir`` the whole process); nothing is saved per cell; ``on_cell_start``
+    reports progress and may raise to stop. Raises papermill's ``PapermillExecutionError``
+    when a cell fails.
+    """
+    import papermill
+
+    _in_own_thread(
+        lambda: papermill.execute_notebook(
+            notebook,
+            output,
+            parameters=dict(parameters),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            kernel_manager_class=manager_class,
+            on_cell_start=on_cell_start,
+        )
+    )
 
 
 def _in_own_thread(work: Callable[[], object]) -> None:

@@ -393,10 +393,9 @@ def execute_combination(task: ExecutionTask) -> ExecutionOutcome:
 def _papermill(
     task: ExecutionTask, notebook: str, report: str, scratch: str
 ) -> tuple[ExecutionStatus, str | None, str | None]:
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from .reproduce import _CancelWatcher, _in_own_thread, _kernel_manager_class
+    from .reproduce import _CancelWatcher, _kernel_manager_class, run_papermill
 
     spec = {"id": task.sweep_id, "index": task.index, "notebook": task.notebook_path}
     env = {
@@ -420,17 +419,13 @@ def _papermill(
     poller.start()
     watcher.start()
     try:
-        _in_own_thread(
-            lambda: papermill.execute_notebook(
-                notebook,
-                os.path.join(scratch, "output.ipynb"),
-                parameters=dict(task.params),
-                kernel_name=task.kernel,
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                kernel_manager_class=manager_class,
-                on_cell_start=on_cell_start,
-            )
+        run_papermill(
+            notebook,
+            os.path.join(scratch, "output.ipynb"),
+            parameters=task.params,
+            kernel_name=task.kernel,
+            manager_class=manager_class,
+            on_cell_start=on_cell_start,
         )
     except PapermillExecutionError as exc:
         # A KeyboardInterrupt in a cell is an interrupted kernel (Ctrl-C reaches it too).
