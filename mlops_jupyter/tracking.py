@@ -178,12 +178,6 @@ def _warn_outside() -> None:
         )
 
 
-def current_run() -> Run | None:
-    """The run of the tracked cell being executed, if any."""
-    active = _current
-    return active.run if active is not None else None
-
-
 class Tracker:
     """Records runs for one process (one kernel).
 

@@ -6,58 +6,19 @@ import asyncio
 import json
 from typing import Any
 
-import nbformat
 import pytest
-import tornado.httpclient
+from _api_helpers import fetch, stored_run
 
-from mlops_jupyter.models import NotebookInfo, Run, RunStatus
 from mlops_jupyter.store import get_store
 
 pytestmark = pytest.mark.kernel
 
 
-def stored_run(tmp_path: Any, tracked: str) -> Run:
-    """An original run as the kernel would record it, its notebook snapshot in the store."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_code_cell("%load_ext mlops_jupyter"),
-        nbformat.v4.new_code_cell(tracked),
-    ]
-    store = get_store()
-    sha = store.blobs.put_bytes(nbformat.writes(nb).encode())
-    run = Run.new(
-        "api",
-        source=tracked,
-        cell_id=nb.cells[1].id,
-        status=RunStatus.FINISHED,
-        metrics={"x": 1.0},
-        kernel_name="python3",
-        notebook=NotebookInfo(
-            path=str(tmp_path / "nb.ipynb"), snapshot_sha256=sha, saved_matches_source=True
-        ),
-        extra={"cwd": str(tmp_path), "pin": {"kind": "snapshot", "sha256": sha}, "risks": []},
-    )
-    store.create_run(run)
-    return run
-
-
-async def fetch(jp_fetch: Any, *parts: str, **kwargs: Any) -> tuple[int, Any]:
-    try:
-        response = await jp_fetch("mlops-jupyter", "api", *parts, **kwargs)
-    except tornado.httpclient.HTTPClientError as exc:
-        assert exc.response is not None
-        return exc.code, json.loads(exc.response.body)
-    return response.code, json.loads(response.body)
-
-
 async def test_reproduce_job_lifecycle(jp_fetch: Any, tmp_path: Any) -> None:
     run = stored_run(
-        tmp_path, "%%track --quiet\nimport mlops_jupyter\nmlops_jupyter.log_metric('x', 1)"
+        tmp_path,
+        "%%track --quiet\nimport mlops_jupyter\nmlops_jupyter.log_metric('x', 1)",
+        metrics={"x": 1.0},
     )
     code, body = await fetch(
         jp_fetch, "runs", run.id, "reproduce", method="POST", body=json.dumps({"twice": False})
@@ -100,7 +61,7 @@ async def test_reproduce_job_lifecycle(jp_fetch: Any, tmp_path: Any) -> None:
 
 
 async def test_delete_cancels_a_running_job(jp_fetch: Any, tmp_path: Any) -> None:
-    run = stored_run(tmp_path, "%%track --quiet\nimport time\ntime.sleep(60)")
+    run = stored_run(tmp_path, "%%track --quiet\nimport time\ntime.sleep(60)", metrics={"x": 1.0})
     code, body = await fetch(jp_fetch, "runs", run.id, "reproduce", method="POST", body="{}")
     assert code == 202
     job_id = body["job"]["id"]
@@ -137,7 +98,7 @@ async def test_delete_cancels_a_running_job(jp_fetch: Any, tmp_path: Any) -> Non
 async def test_reproduce_bad_bodies_are_400(
     jp_fetch: Any, tmp_path: Any, body: bytes, message: str
 ) -> None:
-    run = stored_run(tmp_path, "%%track\nx = 1")
+    run = stored_run(tmp_path, "%%track\nx = 1", metrics={"x": 1.0})
     code, answer = await fetch(jp_fetch, "runs", run.id, "reproduce", method="POST", body=body)
     assert code == 400
     assert message in answer["message"]

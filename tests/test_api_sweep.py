@@ -6,59 +6,17 @@ import asyncio
 import json
 from typing import Any
 
-import nbformat
 import pytest
-import tornado.httpclient
+from _api_helpers import fetch, stored_run
 
-from mlops_jupyter.models import NotebookInfo, Run, RunStatus
 from mlops_jupyter.store import get_store
 
 TRACKED = "%%track --quiet\nimport mlops_jupyter\nx = 1\nmlops_jupyter.log_metric('y', x * 10)"
 
 
-def stored_run(tmp_path: Any) -> Run:
-    """A run as the kernel would record it, its notebook snapshot in the store."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_code_cell("%load_ext mlops_jupyter"),
-        nbformat.v4.new_code_cell(TRACKED),
-    ]
-    store = get_store()
-    sha = store.blobs.put_bytes(nbformat.writes(nb).encode())
-    run = Run.new(
-        "api",
-        source=TRACKED,
-        cell_id=nb.cells[1].id,
-        status=RunStatus.FINISHED,
-        params={"x": 1},
-        metrics={"y": 10.0},
-        kernel_name="python3",
-        notebook=NotebookInfo(
-            path=str(tmp_path / "nb.ipynb"), snapshot_sha256=sha, saved_matches_source=True
-        ),
-        extra={"cwd": str(tmp_path), "pin": {"kind": "snapshot", "sha256": sha}, "risks": []},
-    )
-    store.create_run(run)
-    return run
-
-
-async def fetch(jp_fetch: Any, *parts: str, **kwargs: Any) -> tuple[int, Any]:
-    try:
-        response = await jp_fetch("mlops-jupyter", "api", *parts, **kwargs)
-    except tornado.httpclient.HTTPClientError as exc:
-        assert exc.response is not None
-        return exc.code, json.loads(exc.response.body)
-    return response.code, json.loads(response.body)
-
-
 @pytest.mark.kernel
 async def test_sweep_job_runs_the_grid(jp_fetch: Any, tmp_path: Any) -> None:
-    run = stored_run(tmp_path)
+    run = stored_run(tmp_path, TRACKED, params={"x": 1}, metrics={"y": 10.0})
     body = {"run_id": run.id, "grid": {"x": [2, 3]}, "workers": 2}
     code, answer = await fetch(jp_fetch, "sweeps", method="POST", body=json.dumps(body))
     assert code == 202
@@ -124,7 +82,7 @@ async def test_sweep_job_runs_the_grid(jp_fetch: Any, tmp_path: Any) -> None:
 async def test_sweep_bad_bodies_are_400(
     jp_fetch: Any, tmp_path: Any, body: bytes, message: str
 ) -> None:
-    run = stored_run(tmp_path)
+    run = stored_run(tmp_path, TRACKED, params={"x": 1}, metrics={"y": 10.0})
     body = body.replace(b"RUN", run.id.encode())
     code, answer = await fetch(jp_fetch, "sweeps", method="POST", body=body)
     assert code == 400, answer

@@ -2,6 +2,7 @@ import { MlopsClient } from '../client';
 import { ApiError } from '../errors';
 import { RunsModel } from '../model';
 import { Mlops } from '../types';
+import { waitFor } from './signals';
 
 function summary(id: string, experiment: string): Mlops.IRunSummary {
   return {
@@ -61,21 +62,6 @@ class FakeClient {
       }))
     };
   }
-}
-
-function waitFor(model: RunsModel, predicate: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), 3000);
-    const check = () => {
-      if (predicate()) {
-        clearTimeout(timer);
-        model.changed.disconnect(check);
-        resolve();
-      }
-    };
-    model.changed.connect(check);
-    check();
-  });
 }
 
 describe('RunsModel', () => {

@@ -1,6 +1,7 @@
 import { ApiError } from '../errors';
 import { IJobClient, ReproductionModel } from '../reproducemodel';
 import { Mlops } from '../types';
+import { waitFor } from './signals';
 
 function job(patch: Partial<Mlops.IJob> = {}): Mlops.IJob {
   return {
@@ -55,21 +56,6 @@ class FakeJobs implements IJobClient {
     this.calls.push(`LIST ${runId}`);
     return this.listed;
   }
-}
-
-function waitFor(model: ReproductionModel, predicate: () => boolean) {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), 3000);
-    const check = () => {
-      if (predicate()) {
-        clearTimeout(timer);
-        model.changed.disconnect(check);
-        resolve();
-      }
-    };
-    model.changed.connect(check);
-    check();
-  });
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));

@@ -1,6 +1,7 @@
 import { ApiError } from '../errors';
 import { ISweepClient, SweepModel } from '../sweepmodel';
 import { Mlops } from '../types';
+import { waitFor } from './signals';
 
 function job(patch: Partial<Mlops.ISweepJob> = {}): Mlops.ISweepJob {
   return {
@@ -70,21 +71,6 @@ class FakeSweeps implements ISweepClient {
     this.calls.push(`LIST ${runId}`);
     return this.listed;
   }
-}
-
-function waitFor(model: SweepModel, predicate: () => boolean) {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), 3000);
-    const check = () => {
-      if (predicate()) {
-        clearTimeout(timer);
-        model.changed.disconnect(check);
-        resolve();
-      }
-    };
-    model.changed.connect(check);
-    check();
-  });
 }
 
 describe('SweepModel', () => {
