@@ -19,7 +19,7 @@ QUIET_PIP := grep -v -e "is ignored: it is neither a file nor a directory" || tr
 CHROMIUM ?= /usr/bin/chromium
 TEST_RESULTS := .test-results
 
-.PHONY: help install lab test test-py test-js test-ui lint format demo bench clean chromium
+.PHONY: help install lab test test-py test-js test-ui lint format demo bench clean chromium postgres
 
 help:
 	@echo "make lab    - set up everything and start JupyterLab on examples/ with the extension"
@@ -63,6 +63,13 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
+# The store tests start a real PostgreSQL server of their own (tests/_postgres.py): they need
+# the server binaries, not a running service.
+postgres:
+	@compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || { \
+		echo "Installing Debian's postgresql for the store tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; }
+
 ui-tests/node_modules/.stamp: $(VENV)/.stamp-install ui-tests/package.json ui-tests/yarn.lock
 	cd ui-tests && jlpm install
 	touch $@
@@ -80,7 +87,7 @@ format: $(VENV)/.stamp-install
 	jlpm run prettier
 	jlpm run eslint
 
-test-py: install
+test-py: install postgres
 	mkdir -p $(TEST_RESULTS)
 	python -m pytest -q --junitxml=$(TEST_RESULTS)/pytest.xml $(PYTEST_ARGS)
 
@@ -94,7 +101,7 @@ test-ui: install chromium ui-tests/node_modules/.stamp
 
 # Every stage runs even if an earlier one failed, so one run reports every failure; the summary
 # line counts all tests and the exit status is non-zero if anything failed.
-test: install chromium ui-tests/node_modules/.stamp
+test: install chromium postgres ui-tests/node_modules/.stamp
 	rm -rf $(TEST_RESULTS); mkdir -p $(TEST_RESULTS)
 	status=0; \
 	$(MAKE) --no-print-directory lint || { echo "lint failed" > $(TEST_RESULTS)/lint.failed; status=1; }; \

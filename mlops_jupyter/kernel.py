@@ -200,6 +200,8 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
             stdout_tail=stdout.text(),
             stderr_tail=stderr.text(),
         )
+        for notice in active.notices:
+            print(f"mlops-jupyter: {notice}", file=sys.stderr)
         if active.warnings:
             print(
                 "mlops-jupyter: not captured: " + "; ".join(active.warnings),

@@ -33,6 +33,7 @@ from .tracking import SWEEP_ENV, experiment_for_notebook
 
 if TYPE_CHECKING:
     from .store.base import RunStore
+    from .store.location import StoreLocation
 
 __all__ = [
     "MAX_COMBINATIONS",
@@ -295,12 +296,32 @@ class SweepResult:
         return all(e.status == "finished" for e in self.sweep.executions)
 
 
-def sweeps_folder(store_setting: str | None = None) -> str:
-    """Where the manifests of the store's sweeps are kept: ``sweeps/`` beside its blobs."""
-    from .store.location import resolve_store_location
+def sweeps_folder(
+    store_setting: str | None = None, *, location: StoreLocation | None = None
+) -> str:
+    """Where the manifests of the store's sweeps are kept: ``sweeps/`` beside its blobs.
 
-    location = resolve_store_location(override=store_setting or None)
-    return os.path.join(os.path.dirname(location.blob_root), "sweeps")
+    Blobs on an fsspec URL (``MLOPS_JUPYTER_BLOBS=s3://...``) have no local folder beside
+    them, and a manifest is rewritten with a local atomic rename: the manifests then go where
+    the blobs would be without that setting (beside a SQLite database, else in the default
+    store directory), so setting it does not move them.
+
+    Args:
+        store_setting: The store setting (see ``resolve_store_location``).
+        location: An already resolved location, instead of ``store_setting``.
+
+    Returns:
+        The folder (not created).
+    """
+    from .store.location import default_store_dir, resolve_store_location
+
+    if location is None:
+        location = resolve_store_location(override=store_setting or None)
+    if "://" not in location.blob_root:
+        return os.path.join(os.path.dirname(location.blob_root), "sweeps")
+    database = location.sqlite_path
+    base = os.path.dirname(database) if database is not None else str(default_store_dir())
+    return os.path.join(base, "sweeps")
 
 
 def load_sweep(sweep_id: str, store_setting: str | None = None) -> Sweep:

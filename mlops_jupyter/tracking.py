@@ -13,6 +13,7 @@ background thread writes every second.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import queue
 import re
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from .capture.environment import EnvironmentCapture
     from .capture.notebook import NotebookFile
     from .store.base import RunStore
+    from .store.spool import Spool
 
 #: A metric value: a real number (NumPy scalars are accepted too).
 MetricValue: TypeAlias = Any
@@ -57,6 +59,12 @@ MAX_GIT_DIFF_BYTES = 1_000_000
 #: Seconds a git capture may take before it is abandoned.
 GIT_TIMEOUT = 5.0
 _MAX_METRIC_NAME = 250
+# Seconds before the first retry of a spool, doubling up to the maximum while the database
+# stays away.
+_REPLAY_FIRST_DELAY = 0.5
+_REPLAY_MAX_DELAY = 10.0
+
+log = logging.getLogger(__name__)
 
 
 def lease_seconds() -> float:
@@ -121,6 +129,9 @@ class ActiveRun:
     last_step: dict[str, int] = field(default_factory=dict)
     final_step: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Messages about the store rather than this run's capture (an earlier write that
+    # failed, a spool, a sync), shown after the cell.
+    notices: list[str] = field(default_factory=list)
     finalized: bool = False
     git_future: Future[None] | None = None
     history: list[tuple[int, str]] = field(default_factory=list)
@@ -141,6 +152,45 @@ class ActiveRun:
 _current: ActiveRun | None = None
 _warned_outside = False
 _time = time.time
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One write of the writer thread: what it does to the store, or to the spool."""
+
+    kind: str  # "create", "update" or "points"
+    run_id: str
+    run: Run | None = None
+    points: list[MetricPoint] | None = None
+
+    def apply(self, store: RunStore) -> None:
+        if self.kind == "points":
+            store.log_metric_points(self.run_id, self.points or [])
+        elif self.kind == "create":
+            assert self.run is not None
+            store.create_run(self.run)
+        else:
+            assert self.run is not None
+            store.update_run(self.run)
+
+    def spool(self, spool: Spool) -> None:
+        if self.kind == "points":
+            spool.append_points(self.run_id, self.points or [])
+        elif self.kind == "create":
+            assert self.run is not None
+            spool.append_create(self.run)
+        else:
+            assert self.run is not None
+            spool.append_update(self.run)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _store_name(store: RunStore) -> str:
+    location = getattr(store, "location", None)
+    return str(getattr(location, "description", None) or type(store).__name__)
 
 
 def log_metric(name: str, value: MetricValue, step: int | None = None) -> None:
@@ -198,7 +248,12 @@ class Tracker:
         self._env: EnvironmentCapture | None = None
         self._last_env: dict[str, Any] | None = None
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Write | Callable[[], None]] = queue.SimpleQueue()
+        # Writes that could not reach the database, replayed when it answers again.
+        self._spool: Spool | None = None
+        self._next_replay = 0.0
+        self._replay_delay = _REPLAY_FIRST_DELAY
+        self._orphans_adopted = False
         self._writer: threading.Thread | None = None
         self._reaped = False
         self._last_heartbeat = 0.0
@@ -254,8 +309,7 @@ class Tracker:
         # serialized once per run; a crashed run keeps everything but it.
         active.history = ctx.history
         with self._lock:
-            for warning in self._late_warnings:
-                active.warnings.append(warning)
+            active.notices.extend(self._late_warnings)
             self._late_warnings.clear()
 
         try:
@@ -282,7 +336,7 @@ class Tracker:
             active.git_future = self._start_git(active, ctx)
             run.heartbeat_at = run.started_at
             snapshot = _snapshot(run)
-            self._submit(lambda: self.store().create_run(snapshot))
+            self._submit(_Write("create", snapshot.id, run=snapshot))
         _current = active
         return active
 
@@ -326,14 +380,14 @@ class Tracker:
             active.random_named = self._scan_for_random(active)
             _assess_reproducibility(run, active.opts, active.random_named)
             snapshot = _snapshot(run)
-
-        def write() -> None:
-            store = self.store()
-            if points:
-                store.log_metric_points(run.id, points)
-            store.update_run(snapshot)
-
-        self._submit(write)
+            if self._spool is not None and len(self._spool):
+                active.notices.append(
+                    f"the run database cannot be written: this run is kept in the local "
+                    f"spool {self._spool.directory} and will be synced when it answers again"
+                )
+        if points:
+            self._submit(_Write("points", run.id, points=points))
+        self._submit(_Write("update", run.id, run=snapshot))
         return run
 
     # -- capture steps (each isolated: a failure is a warning, never an exception) -------
@@ -576,7 +630,7 @@ class Tracker:
                     active.run.git = result
                     _assess_reproducibility(active.run, active.opts, active.random_named)
                     snapshot = _snapshot(active.run)
-                    self._submit(lambda: self.store().update_run(snapshot))
+                    self._submit(_Write("update", snapshot.id, run=snapshot))
 
         if self._git_worker is None:
             self._git_worker = ThreadPoolExecutor(1, thread_name_prefix="mlops-jupyter-git")
@@ -658,7 +712,7 @@ class Tracker:
 
     # -- the writer thread ---------------------------------------------------------------
 
-    def _submit(self, job: Callable[[], None]) -> None:
+    def _submit(self, job: _Write | Callable[[], None]) -> None:
         with self._lock:
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(
@@ -676,30 +730,160 @@ class Tracker:
             except queue.Empty:
                 self._periodic(heartbeat_every)
                 continue
+            if isinstance(job, _Write):
+                self._perform(job)
+                continue
             try:
                 job()
-            except Exception as exc:
-                with self._lock:
-                    self._late_warnings.append(
-                        f"an earlier run was not fully recorded ({type(exc).__name__}: {exc})"
-                    )
+            except Exception as exc:  # pragma: no cover - control jobs do not fail
+                self._late_warning(f"internal error in the writer ({type(exc).__name__}: {exc})")
+
+    def _late_warning(self, message: str) -> None:
+        with self._lock:
+            if message not in self._late_warnings:
+                self._late_warnings.append(message)
+
+    def _perform(self, write: _Write) -> None:
+        """Apply one write to the store, or spool it while the database is away.
+
+        Writes keep their order: once one is spooled, every later write goes to the spool
+        too until the spool has been replayed.
+        """
+        try:
+            store = self.store()
+        except Exception as exc:
+            self._late_warning(f"an earlier run was not fully recorded ({_describe(exc)})")
+            return
+        if not self._orphans_adopted:
+            self._orphans_adopted = True
+            self._adopt_orphans(store)
+        spool = self._spool
+        if spool is not None and len(spool) and not self._replay_spool(store):
+            self._to_spool(write, store, None)
+            return
+        try:
+            write.apply(store)
+        except Exception as exc:
+            from .store.spool import is_retryable
+
+            if is_retryable(exc):
+                self._to_spool(write, store, exc)
+            else:
+                self._late_warning(f"an earlier run was not fully recorded ({_describe(exc)})")
+
+    def _spool_for(self, store: RunStore) -> Spool | None:
+        if self._spool is None:
+            location = getattr(store, "location", None)
+            db_url = getattr(location, "db_url", None)
+            if not isinstance(db_url, str):
+                return None
+            from .store.spool import Spool, spool_dir_for
+
+            self._spool = Spool(spool_dir_for(db_url))
+        return self._spool
+
+    def _to_spool(self, write: _Write, store: RunStore, error: BaseException | None) -> None:
+        from .store.spool import is_disk_full
+
+        spool = self._spool_for(store)
+        try:
+            if spool is None:
+                raise RuntimeError("this store has no spool")
+            first = len(spool) == 0
+            write.spool(spool)
+        except Exception as spool_error:
+            cause = error or spool_error
+            if is_disk_full(cause) or is_disk_full(spool_error):
+                self._late_warning(
+                    "DISK FULL: an earlier run was not recorded: no space left for the run "
+                    f"database {_store_name(store)} nor for the local spool ({_describe(cause)}). "
+                    "Runs already stored are intact; free some space and run the cell again."
+                )
+            else:
+                self._late_warning(
+                    f"an earlier run was not fully recorded ({_describe(cause)}); it could not "
+                    f"be spooled either ({_describe(spool_error)})"
+                )
+            return
+        if first:
+            self._next_replay = time.monotonic() + _REPLAY_FIRST_DELAY
+            self._replay_delay = _REPLAY_FIRST_DELAY
+            what = "is full" if error is not None and is_disk_full(error) else "is unreachable"
+            self._late_warning(
+                f"the run database {_store_name(store)} {what}"
+                + (f" ({_describe(error)})" if error is not None else "")
+                + f": runs are kept in the local spool {spool.directory} and will be synced "
+                "when it answers again"
+            )
+
+    def _replay_spool(self, store: RunStore, *, force: bool = False) -> bool:
+        """Try to empty the spool (at most every few seconds unless ``force``).
+
+        Returns:
+            True if the spool is now empty.
+        """
+        spool = self._spool
+        if spool is None or not len(spool):
+            return True
+        now = time.monotonic()
+        if not force and now < self._next_replay:
+            return False
+        result = spool.replay(store)
+        if result.remaining:
+            self._replay_delay = min(self._replay_delay * 2, _REPLAY_MAX_DELAY)
+            self._next_replay = time.monotonic() + self._replay_delay
+            return False
+        self._late_warning(
+            f"the run database {_store_name(store)} answers again: {result.applied} spooled "
+            "writes were synced"
+        )
+        for reason in result.dropped:
+            self._late_warning(f"a spooled write could not be applied and was dropped ({reason})")
+        return True
+
+    def _adopt_orphans(self, store: RunStore) -> None:
+        # Spools left by kernels that died while the database was away.
+        location = getattr(store, "location", None)
+        db_url = getattr(location, "db_url", None)
+        if not isinstance(db_url, str):
+            return
+        try:
+            from .store.spool import replay_orphans, spool_dir_for
+
+            replay_orphans(store, spool_dir_for(db_url))
+        except Exception as exc:  # the next process will try again
+            self._late_warning(f"spooled runs of an earlier kernel not synced ({_describe(exc)})")
 
     def _periodic(self, heartbeat_every: float) -> None:
-        """While a tracked cell runs: write its buffered metrics, renew its lease."""
+        """While idle: retry the spool; while a tracked cell runs: write its buffered
+        metrics and renew its lease."""
+        spool_pending = self._spool is not None and len(self._spool) > 0
+        if spool_pending:
+            try:
+                self._replay_spool(self.store())
+            except Exception as exc:
+                self._late_warning(f"spooled runs not synced ({_describe(exc)})")
         active = _current
         if active is None or not active.stored:
             return
         try:
             points = self._drain(active)
-            store = self.store()
-            if points:
-                store.log_metric_points(active.run.id, points)
-            now = time.monotonic()
-            if now - self._last_heartbeat >= heartbeat_every:
-                self._last_heartbeat = now
-                store.heartbeat([active.run.id], utcnow())
-        except Exception as exc:  # reported after the cell
+        except Exception as exc:  # pragma: no cover - _drain validates every point
             active.warn("metrics not written", exc)
+            return
+        if points:
+            self._perform(_Write("points", active.run.id, points=points))
+        now = time.monotonic()
+        if now - self._last_heartbeat >= heartbeat_every and not (
+            self._spool is not None and len(self._spool)
+        ):
+            self._last_heartbeat = now
+            try:
+                self.store().heartbeat([active.run.id], utcnow())
+            except Exception:
+                # A lost heartbeat only matters after a whole lease; an unreachable
+                # database is reported by the writes themselves.
+                log.debug("heartbeat failed", exc_info=True)
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until pending git captures and queued writes are in the store.
@@ -716,7 +900,16 @@ class Tracker:
             if self._writer is None or not self._writer.is_alive():
                 return True
         done = threading.Event()
-        self._queue.put(done.set)
+
+        def flush_spool() -> None:
+            # Readers and interpreter exit: one more attempt, whatever the backoff says.
+            try:
+                if self._spool is not None and len(self._spool):
+                    self._replay_spool(self.store(), force=True)
+            finally:
+                done.set()
+
+        self._queue.put(flush_spool)
         return done.wait(max(0.0, deadline - time.monotonic()))
 
 

@@ -40,6 +40,8 @@ def test_load_ext_imports_no_heavy_module() -> None:
         "pandas",
         "numpy",
         "jupyter_server",
+        "fsspec",
+        "psycopg",
     )
     offenders = [m for m in loaded if m.split(".")[0] in heavy]
     assert offenders == []

@@ -106,3 +106,27 @@ def test_every_verb_is_decorated_with_authenticated() -> None:
             assert method.__code__.co_filename.endswith("tornado/web.py"), (
                 f"{handler.__name__}.{verb} is not wrapped by tornado.web.authenticated"
             )
+
+
+async def test_server_starts_and_explains_a_corrupted_store(
+    jp_fetch: Any, isolated_store: Any
+) -> None:
+    # The store is opened lazily, per request: a corrupted database must not stop Jupyter
+    # from starting, and every request says which file is damaged, without touching it.
+    db = isolated_store / "runs.db"
+    garbage = b"definitely not SQLite " * 512
+    db.write_bytes(garbage)
+
+    status = await jp_fetch("mlops-jupyter", "api", "status")
+    assert status.code == 200
+    with pytest.raises(tornado.httpclient.HTTPClientError) as info:
+        await jp_fetch("mlops-jupyter", "api", "runs")
+    assert info.value.code == 500
+    assert info.value.response is not None
+    message = json.loads(info.value.response.body)["message"]
+    assert str(db) in message and "corrupted" in message and "NOT overwritten" in message
+    assert "Traceback" not in message
+    # Jupyter's own API is unaffected, and the file was neither repaired nor replaced.
+    contents = await jp_fetch("api", "contents")
+    assert contents.code == 200
+    assert db.read_bytes() == garbage

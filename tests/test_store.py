@@ -1,8 +1,9 @@
 """Tests for the run store.
 
-The contract tests take the ``store`` fixture, parametrized over backends: SQLite always,
-PostgreSQL when ``MLOPS_JUPYTER_TEST_POSTGRES_URL`` names a throwaway database. The tests
-after them are specific to SQLite files (pragmas, corruption, migrations).
+The contract tests take the ``store`` fixture, parametrized over both backends: SQLite, and
+PostgreSQL on a real server the tests start (see ``tests/_postgres.py``). The tests after
+them are specific to SQLite files (pragmas, corruption, migrations); PostgreSQL's own are in
+``test_store_postgres.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from mlops_jupyter.models import (
     Run,
     RunStatus,
 )
-from mlops_jupyter.query import parse_sort
+from mlops_jupyter.query import parse_filter, parse_sort
 from mlops_jupyter.store import (
     InvalidArgumentError,
     RunAlreadyExistsError,
@@ -47,31 +48,17 @@ from mlops_jupyter.store import (
 )
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
-PG_URL_ENV = "MLOPS_JUPYTER_TEST_POSTGRES_URL"
-
-BACKENDS: list[Any] = ["sqlite"]
-if os.environ.get(PG_URL_ENV):
-    BACKENDS.append(pytest.param("postgresql", marks=pytest.mark.postgres))
 
 
-def _empty_postgres_store(tmp_path: Path) -> RunStore:
-    url = os.environ[PG_URL_ENV]
-    store = open_store(
-        StoreLocation(db_url=url, blob_root=str(tmp_path / "blobs"), description=url)
-    )
-    engine = store._engine  # type: ignore[attr-defined]
-    with engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE runs, params, metrics, metric_steps, tags")
-    return store
-
-
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
-    """A fresh, empty store of each backend."""
+    """A fresh, empty store of each backend (PostgreSQL: a new database on a real server)."""
     if request.param == "sqlite":
-        opened = open_store(StoreLocation.for_directory(tmp_path / "store"))
+        location = StoreLocation.for_directory(tmp_path / "store")
     else:
-        opened = _empty_postgres_store(tmp_path)
+        url = request.getfixturevalue("postgres_url")
+        location = StoreLocation(url, str(tmp_path / "blobs"), url)
+    opened = open_store(location)
     try:
         yield opened
     finally:
@@ -437,6 +424,36 @@ def test_json_blobs_are_strict_and_dedup(store: RunStore) -> None:
     assert store.get_json_blob(sha) == {"a": [1.5, "NaN"], "b": 1}
 
 
+def test_strings_compare_and_sort_in_code_point_order(store: RunStore) -> None:
+    # As Python compares strings, whatever the database's locale: a linguistic collation
+    # (PostgreSQL's default on most servers) would put "SGD" after "b" and ignore the "_".
+    names = ["b", "SGD", "adam", "Zeta", "_x", "a b", "\u00e9clair", "B"]
+    for i, name in enumerate(names):
+        store.create_run(
+            make_run(name, offset_s=i, name=name, params={"opt": name}, tags={"t": name})
+        )
+    expected = sorted(names)
+    assert store.experiments() == expected
+    for key in ("name", "experiment", "params.opt"):
+        page = store.list_runs(sort=parse_sort(key), descending=False)
+        assert [r["name"] for r in page.runs] == expected, key
+    for text, keep in [
+        ("params.opt > 'b'", lambda n: n > "b"),
+        ("tags.t < 'a'", lambda n: n < "a"),
+        ("name >= 'Z'", lambda n: n >= "Z"),
+    ]:
+        page = store.list_runs(where=parse_filter(text))
+        assert sorted(r["name"] for r in page.runs) == sorted(filter(keep, names)), text
+
+
+def test_nul_in_a_parameter_string_round_trips(store: RunStore) -> None:
+    run = make_run(params={"sep": "a\x00b", "other": "x"})
+    store.create_run(run)
+    assert store.get_run(run.id).params == {"sep": "a\x00b", "other": "x"}
+    page = store.list_runs(where=parse_filter("params.sep != null"))
+    assert [r["params"]["sep"] for r in page.runs] == ["a\x00b"]
+
+
 # -- SQLite specifics ----------------------------------------------------------------------
 
 
@@ -660,6 +677,44 @@ def test_write_transactions_take_the_lock_up_front(tmp_path: Path) -> None:
     assert writes[0] == "BEGIN IMMEDIATE"
     assert writes[1].startswith("INSERT INTO runs")
     assert reads[0] == "BEGIN" and not any("IMMEDIATE" in s for s in reads)
+
+
+def test_full_database_is_a_507_and_leaves_it_unchanged(tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    from mlops_jupyter.store import StoreFullError
+
+    with sqlite_store(tmp_path) as store:
+        kept = make_run(params={"a": 1})
+        store.create_run(kept)
+        engine = store._engine  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar())
+        engine.dispose()
+
+        # SQLite's own size cap: the same SQLITE_FULL as a full disk, on any machine.
+        @event.listens_for(engine, "connect")
+        def cap(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+        with pytest.raises(StoreFullError) as info:
+            store.create_run(make_run(source="x = 1\n" * 100_000))
+        assert info.value.code == 507 and "unchanged" in str(info.value)
+        assert str(tmp_path / "runs.db") in str(info.value)
+        assert [r.id for r in store.search_runs()] == [kept.id]
+        event.remove(engine, "connect", cap)
+        engine.dispose()
+        store.create_run(make_run())
+        assert store.count_runs() == 2
+
+
+def test_unreachable_sqlite_file_is_a_503(tmp_path: Path) -> None:
+    from mlops_jupyter.store import StoreUnavailableError
+
+    (tmp_path / "runs.db").mkdir()  # a directory where the database file should be
+    with pytest.raises(StoreUnavailableError) as info:
+        sqlite_store(tmp_path)
+    assert info.value.code == 503 and str(tmp_path / "runs.db") in str(info.value)
 
 
 def test_unusable_url_is_a_store_error_without_the_password(tmp_path: Path) -> None:

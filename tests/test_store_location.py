@@ -11,6 +11,7 @@ from mlops_jupyter.store.location import (
     StoreLocation,
     default_store_dir,
     mask_url,
+    normalize_db_url,
     resolve_store_location,
 )
 
@@ -117,3 +118,23 @@ def test_uses_os_environ_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("MLOPS_JUPYTER_STORE", str(tmp_path / "envstore"))
     assert resolve_store_location().description == str(tmp_path / "envstore")
     assert os.environ["MLOPS_JUPYTER_STORE"] == str(tmp_path / "envstore")
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "POSTGRESQL"])
+def test_postgresql_url_without_a_driver_gets_psycopg_3(scheme: str) -> None:
+    loc = resolve_store_location({"MLOPS_JUPYTER_STORE": f"{scheme}://u:s3cret@db:5432/runs"})
+    assert loc.db_url == "postgresql+psycopg://u:s3cret@db:5432/runs"
+    assert loc.description == "postgresql+psycopg://u:***@db:5432/runs"
+    assert loc.scheme == "postgresql"
+
+
+def test_explicit_drivers_and_other_urls_are_kept() -> None:
+    for url in ("postgresql+psycopg2://u@db/runs", "postgresql+psycopg://u@db/runs"):
+        assert resolve_store_location({"MLOPS_JUPYTER_STORE": url}).db_url == url
+    assert normalize_db_url("mysql://h/db") == "mysql://h/db"
+    assert normalize_db_url("/not/a/url") == "/not/a/url"
+
+
+def test_repr_of_a_location_never_shows_the_password() -> None:
+    loc = resolve_store_location({"MLOPS_JUPYTER_STORE": "postgresql://u:s3cret@db/runs"})
+    assert "s3cret" not in repr(loc) and "u:***@db" in repr(loc)

@@ -97,15 +97,27 @@ class MlopsJupyterApp(ExtensionApp):
     _last_stale_check: float | None = None
 
     def mark_stale_runs(self, store: RunStore) -> None:
-        """Mark runs whose kernel is gone as crashed, at most once per interval."""
+        """Housekeeping on listing, at most once per interval: sync the spools left by
+        kernels that died while the database was unreachable, then mark runs whose kernel
+        is gone as crashed."""
         now = time.monotonic()
         if self._last_stale_check is not None and (
             now - self._last_stale_check < STALE_CHECK_INTERVAL_S
         ):
             return
         self._last_stale_check = now
+        from ..store.spool import replay_orphans, spool_dir_for
         from ..tracking import lease_seconds
 
+        location = getattr(store, "location", None)
+        if isinstance(location, StoreLocation):
+            for path, result in replay_orphans(store, spool_dir_for(location.db_url)):
+                self.log.info(
+                    "mlops-jupyter: synced %d spooled writes from %s (%d remain)",
+                    result.applied,
+                    path,
+                    result.remaining,
+                )
         store.mark_stale_runs_crashed(lease_seconds())
 
     def initialize_settings(self) -> None:

@@ -17,6 +17,8 @@ from .errors import (
     RunNotFoundError,
     StoreCorruptedError,
     StoreError,
+    StoreFullError,
+    StoreUnavailableError,
 )
 from .location import StoreLocation, resolve_store_location
 
@@ -31,7 +33,9 @@ __all__ = [
     "RunStore",
     "StoreCorruptedError",
     "StoreError",
+    "StoreFullError",
     "StoreLocation",
+    "StoreUnavailableError",
     "get_store",
     "open_store",
     "reset_store_cache",

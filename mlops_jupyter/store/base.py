@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..models import MetricPoint, Run, RunStatus, dumps_strict
-from .blobs import LocalBlobStore
+from .blobs import BlobStore
 from .errors import StoreError
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class RunStore(ABC):
         blobs: The blob store holding large, repeated parts of runs and artifacts.
     """
 
-    def __init__(self, blobs: LocalBlobStore) -> None:
+    def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
         self._json_cache: OrderedDict[str, Any] = OrderedDict()
         self._json_cache_lock = threading.Lock()
@@ -74,11 +74,20 @@ class RunStore(ABC):
         """
 
     @abstractmethod
-    def log_metric_points(self, run_id: str, points: Sequence[MetricPoint]) -> None:
+    def log_metric_points(
+        self, run_id: str, points: Sequence[MetricPoint], *, replace_existing: bool = False
+    ) -> None:
         """Append points to the run's metric series and update its final values.
 
         The final value of a key is its point with the highest step, ties going to the later
         timestamp. All points are written in one transaction.
+
+        Args:
+            run_id: The run.
+            points: The points, in any order.
+            replace_existing: First remove stored points with the same ``(key, step,
+                timestamp)``, which makes writing the same batch twice harmless (a spooled
+                batch whose first commit may or may not have reached the database).
 
         Raises:
             RunNotFoundError: If the run is not stored.
@@ -185,8 +194,8 @@ class RunStore(ABC):
     # -- helpers ----------------------------------------------------------------------
 
     @property
-    def blobs(self) -> LocalBlobStore:
-        """The blob store (artifacts, inputs, environment manifests, histories)."""
+    def blobs(self) -> BlobStore:
+        """The blob store: environments, histories, notebook snapshots, diffs, artifacts."""
         return self._blobs
 
     def runs_for_experiment(self, experiment: str, limit: int | None = None) -> list[Run]:

@@ -13,6 +13,8 @@ __all__ = [
     "RunNotFoundError",
     "StoreCorruptedError",
     "StoreError",
+    "StoreFullError",
+    "StoreUnavailableError",
 ]
 
 
@@ -100,3 +102,46 @@ class StoreCorruptedError(StoreError):
             "empty store will be created in its place."
         )
         self.path = path
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached: server down, network, refused or dropped connection.
+
+    Nothing was written by the failed operation (or, for a connection lost during a commit,
+    it may have been: the outcome is unknown). The same store object works again once the
+    database is back: connections are checked before use and re-opened.
+
+    Attributes:
+        location: The database file or masked URL (never a password).
+        detail: The driver's reason.
+    """
+
+    code = 503
+
+    def __init__(self, location: str, detail: str = "") -> None:
+        reason = f": {detail}" if detail else ""
+        super().__init__(f"the run database {location} is unreachable{reason}")
+        self.location = location
+        self.detail = detail
+
+
+class StoreFullError(StoreError):
+    """The database ran out of space (disk full, quota or file size limit).
+
+    The transaction was rolled back: the database is unchanged and still readable.
+
+    Attributes:
+        location: The database file or masked URL (never a password).
+        detail: The driver's reason.
+    """
+
+    code = 507
+
+    def __init__(self, location: str, detail: str = "") -> None:
+        reason = f" ({detail})" if detail else ""
+        super().__init__(
+            f"no space left for the run database {location}{reason}; the database is "
+            "unchanged: free some space and try again"
+        )
+        self.location = location
+        self.detail = detail

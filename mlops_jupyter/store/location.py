@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "StoreLocation",
     "default_store_dir",
     "mask_url",
+    "normalize_db_url",
     "resolve_store_location",
 ]
 
@@ -25,6 +26,10 @@ BLOBS_ENV_VAR = "MLOPS_JUPYTER_BLOBS"
 DB_FILENAME = "runs.db"
 _BLOBS_DIRNAME = "blobs"
 _SECRET_QUERY_KEYS = {"password", "passwd", "pwd", "secret", "token", "sslpassword"}
+# PostgreSQL URLs without a driver: SQLAlchemy would pick psycopg2 (and reject "postgres:",
+# which libpq and many hosting services use); the store's driver is psycopg 3.
+_PG_DEFAULT_DRIVER = "postgresql+psycopg"
+_PG_BARE_SCHEMES = frozenset({"postgresql", "postgres"})
 
 
 @dataclass(frozen=True)
@@ -33,13 +38,16 @@ class StoreLocation:
 
     Attributes:
         db_url: SQLAlchemy database URL (``sqlite:////abs/path/runs.db`` for local stores).
-        blob_root: Absolute directory of the content-addressed blob store.
+            It may hold a password, so it is left out of ``repr()``.
+        blob_root: Absolute directory of the content-addressed blob store, or an fsspec URL
+            (``s3://bucket/blobs``) kept as given; as it may hold credentials, it is left out
+            of ``repr()`` (show :attr:`blobs_description` instead).
         description: Human-readable location for logs and the UI (a directory path, or the
             URL with any password masked).
     """
 
-    db_url: str
-    blob_root: str
+    db_url: str = field(repr=False)
+    blob_root: str = field(repr=False)
     description: str
 
     @classmethod
@@ -64,6 +72,14 @@ class StoreLocation:
     def scheme(self) -> str:
         """Database kind without the driver, e.g. ``"sqlite"`` or ``"postgresql"``."""
         return self.db_url.split(":", 1)[0].split("+", 1)[0].lower()
+
+    @property
+    def blobs_description(self) -> str:
+        """The blob root safe to log or show: a directory, or the URL with secrets masked."""
+        if "://" not in self.blob_root:
+            return self.blob_root
+        # fsspec chains URLs with "::" (simplecache::s3://...): mask each link.
+        return "::".join(mask_url(part) for part in self.blob_root.split("::"))
 
     @property
     def sqlite_path(self) -> str | None:
@@ -148,6 +164,22 @@ def mask_url(url: str) -> str:
         return url.split("://", 1)[0] + "://***"
 
 
+def normalize_db_url(url: str) -> str:
+    """Give a PostgreSQL URL without a driver the store's driver, psycopg 3.
+
+    Args:
+        url: A database URL.
+
+    Returns:
+        ``postgresql+psycopg://...`` for ``postgresql://...`` and ``postgres://...``; any
+        other URL unchanged.
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in _PG_BARE_SCHEMES:
+        return f"{_PG_DEFAULT_DRIVER}://{rest}"
+    return url
+
+
 def resolve_store_location(
     environ: Mapping[str, str] | None = None, override: str | None = None
 ) -> StoreLocation:
@@ -157,13 +189,18 @@ def resolve_store_location(
     ``MLOPS_JUPYTER_STORE`` environment variable, else the per-user default directory (see
     :func:`default_store_dir`).
 
-    A setting containing ``://`` is a database URL. Its blobs go to ``MLOPS_JUPYTER_BLOBS``
-    if set, else (for ``sqlite:///path/x.db``) to ``blobs/`` beside the database file, else
-    to ``<default dir>/blobs``. Relative SQLite paths are made absolute.
+    A setting containing ``://`` is a database URL; ``postgresql://`` and ``postgres://``
+    without a driver mean ``postgresql+psycopg://`` (psycopg 3). Its blobs go to
+    ``MLOPS_JUPYTER_BLOBS`` if set, else (for ``sqlite:///path/x.db``) to ``blobs/`` beside
+    the database file, else to ``<default dir>/blobs``. Relative SQLite paths are made
+    absolute.
 
     Any other setting is a directory (``~`` expanded, made absolute against the current
     directory) holding ``runs.db`` and ``blobs/``. Prefer absolute paths: a kernel's
     current directory is its notebook's folder, the server's is where it was started.
+
+    ``MLOPS_JUPYTER_BLOBS`` may be a directory or an fsspec URL (``s3://bucket/blobs``,
+    see :func:`mlops_jupyter.store.blobs.open_blob_store`); a URL is kept as given.
 
     Args:
         environ: Environment to read (default ``os.environ``).
@@ -179,7 +216,7 @@ def resolve_store_location(
     if "://" not in setting:
         return StoreLocation.for_directory(setting)
 
-    db_url = setting
+    db_url = normalize_db_url(setting)
     sqlite_path = _sqlite_path(setting)
     if sqlite_path is not None:
         absolute = _absolute(sqlite_path)
@@ -188,8 +225,10 @@ def resolve_store_location(
         if query:
             db_url += "?" + query
     blobs = env.get(BLOBS_ENV_VAR, "").strip()
+    blob_root: str | Path
     if blobs:
-        blob_root = _absolute(blobs)
+        # An fsspec URL (s3://bucket/blobs) is kept as given; a path is made absolute.
+        blob_root = blobs if "://" in blobs else _absolute(blobs)
     elif sqlite_path is not None:
         blob_root = _absolute(sqlite_path).parent / _BLOBS_DIRNAME
     else:

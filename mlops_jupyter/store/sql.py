@@ -6,6 +6,7 @@ store is opened (see :func:`mlops_jupyter.store.open_store`).
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -40,11 +41,12 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
     IntegrityError,
+    InterfaceError,
     OperationalError,
     ProgrammingError,
     SQLAlchemyError,
@@ -62,16 +64,17 @@ from ..models import (
 )
 from ..query import DEFAULT_SORT, FilterNode, RunPage, SortKey, compile_count, compile_filter
 from .base import RunStore
-from .blobs import LocalBlobStore
+from .blobs import open_blob_store
 from .errors import (
-    BlobNotFoundError,
     InvalidArgumentError,
     RunAlreadyExistsError,
     RunNotFoundError,
     StoreCorruptedError,
     StoreError,
+    StoreFullError,
+    StoreUnavailableError,
 )
-from .location import StoreLocation
+from .location import StoreLocation, mask_url, normalize_db_url
 from .schema import SCHEMA_REVISION, metric_steps, metrics, params, runs, store_state, tags
 
 __all__ = ["MIGRATIONS_DIR", "SCHEMA_REVISION", "SqlRunStore", "alembic_config"]
@@ -97,6 +100,24 @@ _RETRY_MAX_DELAY_S = 0.25
 _IN_CHUNK = 500
 # Arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 _PG_MIGRATION_LOCK_ID = 0x6D6C6F7073
+# Seconds to wait for a PostgreSQL connection when the URL does not say (libpq waits
+# forever): a database that is down must not hang a kernel's writer for minutes.
+_PG_CONNECT_TIMEOUT_S = 5
+# PostgreSQL SQLSTATEs. serialization_failure and deadlock_detected: the transaction was
+# rolled back and may simply be run again, like SQLite's "database is locked".
+_PG_RETRY_STATES = frozenset({"40001", "40P01"})
+# admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down).
+_PG_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+_PG_DISK_FULL = "53100"
+_PG_UNDEFINED_TABLE = "42P01"
+# How a full disk shows in driver messages: SQLite's SQLITE_FULL, and the OS's strerror
+# (PostgreSQL reports "could not extend file ...: No space left on device").
+_DISK_FULL_MESSAGES = ("database or disk is full",) + tuple(
+    os.strerror(code).lower()
+    for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EFBIG)
+    if code is not None
+)
+_NUL_IN_TEXT = "cannot contain nul"
 
 _RUN_COLUMNS = tuple(c.name for c in runs.columns)
 # Everything a run summary needs: the source may be large and is left out of lists.
@@ -158,7 +179,9 @@ def _param_row(run_id: str, key: str, value: Any) -> dict[str, Any]:
         "key": key,
         "value_json": _dumps_internal(value),
         "value_num": value_num,
-        "value_text": value if isinstance(value, str) else None,
+        # Only filters and sorts read value_text (value_json is the value): a NUL, which
+        # PostgreSQL text cannot hold, becomes U+FFFD there on every backend alike.
+        "value_text": value.replace("\x00", "\ufffd") if isinstance(value, str) else None,
     }
 
 
@@ -169,6 +192,13 @@ def _chunks(items: Sequence[T], size: int = _IN_CHUNK) -> Iterator[Sequence[T]]:
 
 def _orig_message(exc: DBAPIError) -> str:
     return str(exc.orig).lower()
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    # psycopg 3 says sqlstate, psycopg2 pgcode; None when the server sent no error (the
+    # connection failed or broke) and for SQLite.
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return state if isinstance(state, str) else None
 
 
 def _is_busy(exc: DBAPIError) -> bool:
@@ -185,6 +215,53 @@ def _is_corrupt(exc: DBAPIError) -> bool:
     return any(
         s in message for s in ("not a database", "malformed", "file is encrypted", "disk image")
     )
+
+
+def _is_missing_table(exc: DBAPIError) -> bool:
+    return _sqlstate(exc) == _PG_UNDEFINED_TABLE or "no such table" in _orig_message(exc)
+
+
+def _classify(exc: BaseException, backend: str) -> str | None:
+    """Say what kind of failure a database error is, for :meth:`SqlRunStore._translate`.
+
+    Args:
+        exc: An error raised by SQLAlchemy (or an ``OSError``).
+        backend: ``"sqlite"`` or ``"postgresql"``: a driver error without SQLSTATE only
+            means "no connection" on PostgreSQL.
+
+    Returns:
+        ``"retry"`` (locked, serialization failure, deadlock: run the transaction again),
+        ``"unavailable"`` (cannot connect, connection lost, server shutting down),
+        ``"full"`` (no space left), ``"corrupt"`` (not a database), ``"nul"`` (PostgreSQL
+        text cannot hold the NUL character) or None (any other error).
+    """
+    if isinstance(exc, OSError):
+        codes = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+        return "full" if exc.errno in codes else None
+    if not isinstance(exc, DBAPIError):
+        return None
+    state = _sqlstate(exc)
+    message = _orig_message(exc)
+    if state == _PG_DISK_FULL or any(m in message for m in _DISK_FULL_MESSAGES):
+        return "full"
+    if state in _PG_RETRY_STATES or _is_busy(exc):
+        return "retry"
+    if state in _PG_UNAVAILABLE_STATES or (state or "").startswith("08"):
+        return "unavailable"
+    if exc.connection_invalidated:
+        return "unavailable"
+    # psycopg raises OperationalError without SQLSTATE when there is no usable connection:
+    # refused, timed out, closed by the server, authentication refused.
+    no_connection = isinstance(exc, OperationalError | InterfaceError) and state is None
+    if backend == "postgresql" and no_connection:
+        return "unavailable"
+    if backend == "sqlite" and "unable to open database" in message:
+        return "unavailable"
+    if _is_corrupt(exc):
+        return "corrupt"
+    if _NUL_IN_TEXT in message:
+        return "nul"
+    return None
 
 
 def _validate_run(run: Run) -> None:
@@ -399,6 +476,16 @@ class _Statements:
         return _Prepared(metric_steps.insert(), self.dialect, _STEP_COLUMNS)
 
     @cached_property
+    def steps_delete_exact(self) -> _Prepared:
+        stmt = metric_steps.delete().where(
+            metric_steps.c.run_id == bindparam("b_run_id"),
+            metric_steps.c.key == bindparam("b_key"),
+            metric_steps.c.step == bindparam("b_step"),
+            metric_steps.c.timestamp == bindparam("b_ts"),
+        )
+        return _Prepared(stmt, self.dialect)
+
+    @cached_property
     def steps_select(self) -> _Prepared:
         stmt = (
             select(metric_steps.c.step, metric_steps.c.value, metric_steps.c.timestamp)
@@ -454,19 +541,42 @@ class SqlRunStore(RunStore):
     """
 
     def __init__(self, location: StoreLocation) -> None:
-        super().__init__(LocalBlobStore(location.blob_root))
+        super().__init__(open_blob_store(location.blob_root))
         self.location = location
-        self._display = location.sqlite_path or location.description
+        # mask_url again: a location built by hand may carry the raw URL as description.
+        self._display = location.sqlite_path or mask_url(location.description)
+        self._secrets: tuple[str, ...] = ()
         if location.sqlite_path is not None:
             Path(location.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self._engine = self._create_engine()
         except ArgumentError:
             # The message would repeat the URL, password included.
-            raise StoreError(f"invalid database URL {location.description}") from None
-        except (ImportError, SQLAlchemyError) as exc:  # e.g. the database driver is missing
+            raise StoreError(f"invalid database URL {self._display}") from None
+        except ImportError as exc:
+            if location.scheme in ("postgresql", "postgres"):
+                raise StoreError(
+                    f"cannot open the run database {self._display}: the PostgreSQL driver "
+                    "is missing: install mlops-jupyter[postgres] (psycopg)"
+                ) from exc
             raise StoreError(f"cannot open the run database {self._display}: {exc}") from exc
-        self._write_engine = self._engine.execution_options(mlops_write=True)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"cannot open the run database {self._display}: {self._scrub(str(exc))}"
+            ) from exc
+        self._backend = self._engine.dialect.name
+        write_options: dict[str, Any] = {"mlops_write": True}
+        read_options: dict[str, Any] = {}
+        if self._backend == "postgresql":
+            # Set explicitly, whatever the server's default_transaction_isolation: writes
+            # need READ COMMITTED (each statement sees what committed before it, which the
+            # migration lock relies on; concurrent writers wait instead of failing), reads
+            # one snapshot for all their statements, as on SQLite (a list's change token,
+            # count and rows agree). Read-only transactions never fail to serialize.
+            write_options["isolation_level"] = "READ COMMITTED"
+            read_options["isolation_level"] = "REPEATABLE READ"
+        self._write_engine = self._engine.execution_options(**write_options)
+        self._read_engine = self._engine.execution_options(**read_options)
         self._sql = _Statements(self._engine.dialect)
         self._count_cache: dict[tuple[Any, ...], int] = {}
         self._count_cache_lock = threading.Lock()
@@ -484,7 +594,7 @@ class SqlRunStore(RunStore):
 
     def _create_engine(self) -> Engine:
         if self.location.scheme != "sqlite":
-            return create_engine(self.location.db_url, pool_pre_ping=True)
+            return self._create_server_engine()
 
         engine = create_engine(self.location.db_url)
 
@@ -519,13 +629,30 @@ class SqlRunStore(RunStore):
 
         return engine
 
+    def _create_server_engine(self) -> Engine:
+        url = make_url(normalize_db_url(self.location.db_url))
+        if url.password:
+            # Some driver messages quote connection parameters: never show the password.
+            self._secrets = (str(url.password),)
+        connect_args: dict[str, Any] = {}
+        if (
+            url.get_backend_name() == "postgresql"
+            and "connect_timeout" not in url.query
+            and not os.environ.get("PGCONNECT_TIMEOUT")  # libpq's own setting wins too
+        ):
+            connect_args["connect_timeout"] = _PG_CONNECT_TIMEOUT_S
+        # pool_pre_ping: a pooled connection the server dropped (restart, failover, idle
+        # timeout) is replaced at checkout instead of failing the next operation.
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
     def _transact(self, fn: Callable[[Connection], T], *, write: bool) -> T:
         """Run ``fn`` in a transaction, retrying while the database is locked.
 
-        ``fn`` may run several times, so it must not have side effects outside the
-        database. Write transactions commit when ``fn`` returns; read ones roll back.
+        "Locked" is SQLite's busy database, and PostgreSQL's serialization failures and
+        deadlocks. ``fn`` may run several times, so it must not have side effects outside
+        the database. Write transactions commit when ``fn`` returns; read ones roll back.
         """
-        engine = self._write_engine if write else self._engine
+        engine = self._write_engine if write else self._read_engine
         delay = _RETRY_FIRST_DELAY_S
         deadline: float | None = None
         while True:
@@ -538,8 +665,8 @@ class SqlRunStore(RunStore):
                         return fn(conn)
                     with conn.begin():
                         return fn(conn)
-            except OperationalError as exc:
-                if not _is_busy(exc):
+            except DBAPIError as exc:
+                if _classify(exc, self._backend) != "retry":
                     raise self._translate(exc) from exc
                 now = time.monotonic()
                 if deadline is None:
@@ -554,14 +681,29 @@ class SqlRunStore(RunStore):
             except SQLAlchemyError as exc:
                 raise self._translate(exc) from exc
 
-    def _translate(self, exc: SQLAlchemyError) -> StoreError:
-        if isinstance(exc, DBAPIError):
-            if _is_corrupt(exc):
-                return StoreCorruptedError(self._display, str(exc.orig))
-            if "unable to open database" in _orig_message(exc):
-                return StoreError(f"cannot open the run database {self._display}: {exc.orig}")
-            return StoreError(f"database error ({self._display}): {exc.orig}")
-        return StoreError(f"database error ({self._display}): {exc}")
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _translate(self, exc: BaseException) -> StoreError:
+        """The :class:`StoreError` telling what ``exc`` means to a user, without secrets."""
+        # The driver's own message: SQLAlchemy's would add the statement and parameters.
+        raw = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+        detail = self._scrub(" ".join(raw.split()))
+        kind = _classify(exc, self._backend)
+        if kind == "unavailable":
+            return StoreUnavailableError(self._display, detail)
+        if kind == "full":
+            return StoreFullError(self._display, detail)
+        if kind == "corrupt":
+            return StoreCorruptedError(self._display, detail)
+        if kind == "nul":
+            return InvalidArgumentError(
+                f"the run database {self._display} cannot store the NUL character (\\x00) in "
+                "text: remove it from the run's name, experiment, tags, source or metric names"
+            )
+        return StoreError(f"database error ({self._display}): {detail}")
 
     # -- schema -----------------------------------------------------------------------
 
@@ -571,7 +713,7 @@ class SqlRunStore(RunStore):
                 rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version")
                 return {str(v) for v in rows.scalars()}
             except (OperationalError, ProgrammingError) as exc:
-                if _is_busy(exc) or _is_corrupt(exc):
+                if not _is_missing_table(exc):
                     raise
                 return None  # no alembic_version table: a new database
 
@@ -641,9 +783,9 @@ class SqlRunStore(RunStore):
             return empty
         try:
             return self.get_json_blob(sha)
-        except (BlobNotFoundError, ValueError):
-            # Keep the run readable if its blob was lost or is not reachable from here
-            # (e.g. a PostgreSQL store used from another machine).
+        except (StoreError, OSError, ValueError):
+            # Keep the run readable if its blob was lost or is not reachable from here (a
+            # PostgreSQL store used from another machine, a shared blob location offline).
             log.warning("blob %s missing or unreadable in %s", sha, self.blobs.root)
             return empty
 
@@ -748,7 +890,9 @@ class SqlRunStore(RunStore):
 
         self._transact(write, write=True)
 
-    def log_metric_points(self, run_id: str, points: Sequence[MetricPoint]) -> None:
+    def log_metric_points(
+        self, run_id: str, points: Sequence[MetricPoint], *, replace_existing: bool = False
+    ) -> None:
         """Append metric points (see :meth:`RunStore.log_metric_points`).
 
         Non-finite values are kept (NaN is stored as NULL). Rows are bound as plain tuples
@@ -779,15 +923,29 @@ class SqlRunStore(RunStore):
             for key, (step, ts, i) in best.items()
         ]
         steps = self._sql.steps_insert
+        copy = self._engine.dialect.driver == "psycopg"
         bound: Sequence[Any] = rows
-        if steps.order is None:
+        if steps.order is None and not copy:
             bound = [dict(zip(_STEP_COLUMNS, r, strict=True)) for r in rows]
         sql = self._sql
 
         def write(conn: Connection) -> None:
             self._require_run(conn, run_id)
             if rows:
-                conn.exec_driver_sql(steps.sql, bound)
+                if replace_existing:
+                    # The (run_id, key, step) index finds them; the timestamp tells a
+                    # replayed point from another one logged at the same step.
+                    sql.steps_delete_exact.executemany(
+                        conn,
+                        [
+                            {"b_run_id": run_id, "b_key": k, "b_step": st, "b_ts": ts}
+                            for _, k, st, _, ts in rows
+                        ],
+                    )
+                if copy:
+                    _copy_rows(conn, "metric_steps", _STEP_COLUMNS, rows)
+                else:
+                    conn.exec_driver_sql(steps.sql, bound)
                 sql.metrics_log_final.executemany(conn, finals)
                 sql.bump_change_seq.execute(conn, {})
 
@@ -1164,6 +1322,29 @@ class SqlRunStore(RunStore):
     def _forget_after_fork(self) -> None:
         # A forked child must neither use nor close the parent's SQLite connections.
         self._engine.dispose(close=False)
+
+
+def _copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` with PostgreSQL's COPY, in the connection's transaction.
+
+    Several times faster than ``executemany`` for long metric series (psycopg 3 only).
+    """
+    driver: Any = conn.connection.driver_connection
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    dbapi_error: Any = conn.dialect.loaded_dbapi.Error
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except dbapi_error as exc:
+        # The raw cursor bypasses SQLAlchemy: wrap the driver's error as SQLAlchemy would,
+        # so that it is retried or translated like any other.
+        lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        raise DBAPIError.instance(
+            statement, None, exc, dbapi_error, connection_invalidated=lost
+        ) from exc
 
 
 def _children(

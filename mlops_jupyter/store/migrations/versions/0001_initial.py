@@ -16,10 +16,21 @@ branch_labels: str | None = None
 depends_on: str | None = None
 
 
+def _text() -> sa.types.TypeEngine[str]:
+    # Byte-order ("C") collation on PostgreSQL: strings then compare and sort as on SQLite
+    # and in Python (code point order) whatever the database's locale, where a linguistic
+    # collation such as en_US would put "SGD" after "b".
+    return sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+
+
+def _string(length: int) -> sa.types.TypeEngine[str]:
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 def _run_fk() -> sa.Column[str]:
     return sa.Column(
         "run_id",
-        sa.String(64),
+        _string(64),
         sa.ForeignKey("runs.id", ondelete="CASCADE"),
         primary_key=True,
     )
@@ -28,21 +39,21 @@ def _run_fk() -> sa.Column[str]:
 def upgrade() -> None:
     op.create_table(
         "runs",
-        sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("experiment", sa.Text, nullable=False),
-        sa.Column("name", sa.Text, nullable=True),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("started_at", sa.String(32), nullable=False),
-        sa.Column("ended_at", sa.String(32), nullable=True),
-        sa.Column("heartbeat_at", sa.String(32), nullable=True),
-        sa.Column("host", sa.Text, nullable=True),
+        sa.Column("id", _string(64), primary_key=True),
+        sa.Column("experiment", _text(), nullable=False),
+        sa.Column("name", _text(), nullable=True),
+        sa.Column("status", _string(16), nullable=False),
+        sa.Column("started_at", _string(32), nullable=False),
+        sa.Column("ended_at", _string(32), nullable=True),
+        sa.Column("heartbeat_at", _string(32), nullable=True),
+        sa.Column("host", _text(), nullable=True),
         sa.Column("pid", sa.BigInteger, nullable=True),
-        sa.Column("reproduction_of", sa.String(64), nullable=True),
-        sa.Column("sweep_id", sa.String(64), nullable=True),
-        sa.Column("source", sa.Text, nullable=False),
-        sa.Column("record", sa.Text, nullable=False),
-        sa.Column("env_sha256", sa.String(64), nullable=True),
-        sa.Column("history_sha256", sa.String(64), nullable=True),
+        sa.Column("reproduction_of", _string(64), nullable=True),
+        sa.Column("sweep_id", _string(64), nullable=True),
+        sa.Column("source", _text(), nullable=False),
+        sa.Column("record", _text(), nullable=False),
+        sa.Column("env_sha256", _string(64), nullable=True),
+        sa.Column("history_sha256", _string(64), nullable=True),
     )
     op.create_index("ix_runs_experiment_started_at", "runs", ["experiment", "started_at"])
     op.create_index("ix_runs_status", "runs", ["status"])
@@ -53,17 +64,17 @@ def upgrade() -> None:
     op.create_table(
         "params",
         _run_fk(),
-        sa.Column("key", sa.Text, primary_key=True),
-        sa.Column("value_json", sa.Text, nullable=False),
+        sa.Column("key", _text(), primary_key=True),
+        sa.Column("value_json", _text(), nullable=False),
         sa.Column("value_num", sa.Double, nullable=True),
-        sa.Column("value_text", sa.Text, nullable=True),
+        sa.Column("value_text", _text(), nullable=True),
     )
     op.create_index("ix_params_key_value_num", "params", ["key", "value_num"])
 
     op.create_table(
         "metrics",
         _run_fk(),
-        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("key", _text(), primary_key=True),
         sa.Column("value", sa.Double, nullable=True),
         sa.Column("step", sa.BigInteger, nullable=False),
         sa.Column("timestamp", sa.Double, nullable=False),
@@ -74,11 +85,11 @@ def upgrade() -> None:
         "metric_steps",
         sa.Column(
             "run_id",
-            sa.String(64),
+            _string(64),
             sa.ForeignKey("runs.id", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("key", _text(), nullable=False),
         sa.Column("step", sa.BigInteger, nullable=False),
         sa.Column("value", sa.Double, nullable=True),
         sa.Column("timestamp", sa.Double, nullable=False),
@@ -88,8 +99,8 @@ def upgrade() -> None:
     op.create_table(
         "tags",
         _run_fk(),
-        sa.Column("key", sa.Text, primary_key=True),
-        sa.Column("value", sa.Text, nullable=False),
+        sa.Column("key", _text(), primary_key=True),
+        sa.Column("value", _text(), nullable=False),
     )
 
 

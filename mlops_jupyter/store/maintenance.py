@@ -1,0 +1,691 @@
+"""Health check, clean-up and migration of a run store (``mlops-jupyter store check|migrate``).
+
+:func:`check_location` checks a store without opening it for writing: the database is read
+through a read-only connection (other kernels may be writing; on SQLite in WAL mode a reader
+blocks no writer, on PostgreSQL a plain ``SELECT`` blocks none either), it is never migrated,
+and a corrupted SQLite file is reported, never touched. :func:`check_store` does the same
+checks through an already open store. Only ``prune_orphans_older_than`` writes anything: it
+deletes blobs that no run references.
+
+Imports SQLAlchemy (load lazily); no IPython, no Tornado.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, event, exists, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from .base import RunStore
+from .blobs import BlobInfo, BlobStore, _url_secrets, open_blob_store, validate_sha256
+from .errors import (
+    BlobNotFoundError,
+    InvalidArgumentError,
+    StoreCorruptedError,
+    StoreError,
+    StoreUnavailableError,
+)
+from .location import StoreLocation
+from .schema import SCHEMA_REVISION, metric_steps, metrics, params, runs, store_state, tags
+
+__all__ = [
+    "CheckReport",
+    "MigrateReport",
+    "MissingBlob",
+    "check_location",
+    "check_store",
+    "migrate_store",
+    "prune_orphans",
+    "read_schema_revision",
+]
+
+#: References kept per missing blob for the report (the count is always exact).
+_REFS_KEPT = 5
+#: Lines of ``PRAGMA integrity_check`` output reported.
+_INTEGRITY_LINES = 20
+_SCAN_BATCH = 1000
+_BUSY_TIMEOUT_S = 5.0
+# A sha256 anywhere in a sweep manifest or a spool file (whatever its format version).
+_SHA_TOKEN = re.compile(rb"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+_CORRUPT_MARKERS = ("not a database", "malformed", "file is encrypted", "disk image")
+
+
+@dataclass
+class MissingBlob:
+    """A blob that runs reference but the blob store lacks.
+
+    Attributes:
+        sha: The blob's sha256.
+        references: ``(run_id, what)`` for up to five referencing runs, ``what`` being
+            ``environment``, ``history``, ``notebook snapshot``, ``git diff``, ``pin`` or
+            ``artifact <path>``.
+        count: How many references there are in all.
+    """
+
+    sha: str
+    references: list[tuple[str, str]] = field(default_factory=list)
+    count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The blob as ``store check --json`` prints it."""
+        return {
+            "sha256": self.sha,
+            "references": [{"run_id": r, "what": w} for r, w in self.references],
+            "count": self.count,
+        }
+
+
+@dataclass
+class CheckReport:
+    """What :func:`check_store` found (and pruned).
+
+    Attributes:
+        location: The database, safe to show (a path, or the URL with secrets masked).
+        blobs_location: The blob store, safe to show.
+        backend: ``sqlite`` or ``postgresql``.
+        schema_revision: The database's schema revision (None: no schema).
+        expected_revision: The revision this version of mlops-jupyter uses.
+        runs: How many runs the database holds.
+        problems: Database problems, one sentence each (empty when healthy).
+        blobs_stored: How many blobs the blob store holds.
+        blobs_referenced: How many distinct blobs the runs reference.
+        missing: Referenced blobs that are not stored.
+        orphans: Stored blobs that nothing references (harmless: e.g. left by a write that
+            failed after storing its blobs).
+        orphan_bytes: Their total size.
+        pruned: Orphans deleted (with ``prune_orphans_older_than``).
+        pruned_bytes: Their total size.
+        notes: Remarks that are not problems (e.g. why nothing was pruned).
+        seconds: How long the check took.
+    """
+
+    location: str
+    blobs_location: str
+    backend: str
+    schema_revision: str | None = None
+    expected_revision: str = SCHEMA_REVISION
+    runs: int = 0
+    problems: list[str] = field(default_factory=list)
+    blobs_stored: int = 0
+    blobs_referenced: int = 0
+    missing: list[MissingBlob] = field(default_factory=list)
+    orphans: int = 0
+    orphan_bytes: int = 0
+    pruned: int = 0
+    pruned_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    #: The orphans themselves, for :func:`prune_orphans` (not in :meth:`to_json`).
+    orphan_blobs: list[BlobInfo] = field(default_factory=list, repr=False)
+    #: The database's change counter when the runs were read (None: unknown).
+    change_seq: int | None = field(default=None, repr=False)
+
+    @property
+    def healthy(self) -> bool:
+        """True when the database has no problem and no referenced blob is missing."""
+        return not self.problems and not self.missing
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``store check --json`` prints it."""
+        return {
+            "healthy": self.healthy,
+            "location": self.location,
+            "blobs_location": self.blobs_location,
+            "backend": self.backend,
+            "schema_revision": self.schema_revision,
+            "expected_revision": self.expected_revision,
+            "runs": self.runs,
+            "problems": list(self.problems),
+            "blobs": {
+                "stored": self.blobs_stored,
+                "referenced": self.blobs_referenced,
+                "missing": [m.to_json() for m in self.missing],
+                "orphans": self.orphans,
+                "orphan_bytes": self.orphan_bytes,
+                "pruned": self.pruned,
+                "pruned_bytes": self.pruned_bytes,
+            },
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class MigrateReport:
+    """What :func:`migrate_store` did.
+
+    Attributes:
+        location: The database, safe to show.
+        before: The schema revision found (None: a new or empty database).
+        after: The revision now.
+        migrated: Whether this call ran migrations (False if already current, or if another
+            process migrated meanwhile).
+    """
+
+    location: str
+    before: str | None
+    after: str
+    migrated: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``store migrate --json`` prints it."""
+        return {
+            "location": self.location,
+            "before": self.before,
+            "after": self.after,
+            "migrated": self.migrated,
+        }
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def check_store(store: RunStore, *, prune_orphans_older_than: float | None = None) -> CheckReport:
+    """Check an open SQL store: its database and its blobs.
+
+    See :func:`check_location`, which does the same without opening the store (an open
+    store has already been migrated, so its schema is always current).
+
+    Args:
+        store: A :class:`~mlops_jupyter.store.sql.SqlRunStore`.
+        prune_orphans_older_than: Delete unreferenced blobs written more than this many
+            seconds ago (None: delete nothing).
+
+    Returns:
+        The report.
+
+    Raises:
+        InvalidArgumentError: If ``store`` is not a SQL store, or the age is negative.
+        StoreCorruptedError: If the database file is not a database.
+        StoreUnavailableError: If the database cannot be reached.
+    """
+    engine = getattr(store, "_engine", None)
+    location = getattr(store, "location", None)
+    if not isinstance(engine, Engine) or not isinstance(location, StoreLocation):
+        raise InvalidArgumentError(f"cannot check {type(store).__name__}: not a SQL store")
+    return _Checker(engine, location, store.blobs).run(prune_orphans_older_than)
+
+
+def check_location(
+    location: StoreLocation, *, prune_orphans_older_than: float | None = None
+) -> CheckReport:
+    """Check the store at ``location`` without migrating or writing its database.
+
+    Checks: the database's integrity (SQLite: ``PRAGMA integrity_check`` and
+    ``foreign_key_check``; PostgreSQL: parameters, metrics, metric points and tags whose run
+    is gone), its schema revision, that every blob a run references (environment, history,
+    notebook snapshot, git diff, pinned snapshot, artifacts) is stored, and which stored
+    blobs nothing references ("orphans": runs, sweep manifests and this machine's spool of
+    unwritten runs count as references).
+
+    With ``prune_orphans_older_than``, orphans older than that are deleted, and only if the
+    database has no problem. Younger ones never are: a run being recorded writes its blobs
+    before its row. The references are read again just before deleting if any run changed
+    meanwhile. A writer that reuses an old orphan's content can still lose it if it commits
+    its run in the instant between that last read and the deletion; and spools of other
+    machines are not seen: choose an age well beyond a run's recording (hours or days).
+
+    Args:
+        location: Where the store is.
+        prune_orphans_older_than: Delete unreferenced blobs written more than this many
+            seconds ago (None: delete nothing). Blobs whose filesystem gives no time are
+            never deleted.
+
+    Returns:
+        The report.
+
+    Raises:
+        InvalidArgumentError: If the age is negative.
+        StoreCorruptedError: If the SQLite file is not a database (it is left untouched).
+        StoreUnavailableError: If there is no database file, or the database cannot be
+            reached.
+        StoreError: If the blob store cannot be opened.
+    """
+    engine = _readonly_engine(location)
+    try:
+        blobs = open_blob_store(location.blob_root)
+        return _Checker(engine, location, blobs).run(prune_orphans_older_than)
+    finally:
+        engine.dispose()
+
+
+def prune_orphans(
+    location: StoreLocation, report: CheckReport, *, older_than: float
+) -> CheckReport:
+    """Delete the orphans a :func:`check_location` report found, if older than ``older_than``.
+
+    ``check_location(location, prune_orphans_older_than=age)`` does both steps at once. The
+    runs are read again first if any changed since the check (see :func:`check_location`);
+    nothing is deleted if the report found database problems.
+
+    Args:
+        location: The store the report is about.
+        report: What :func:`check_location` returned; its ``pruned`` counts are updated.
+        older_than: Seconds: younger orphans are kept.
+
+    Returns:
+        ``report``.
+
+    Raises:
+        InvalidArgumentError: If the age is negative.
+        StoreError: As :func:`check_location`.
+    """
+    _check_age(older_than)
+    engine = _readonly_engine(location)
+    try:
+        blobs = open_blob_store(location.blob_root)
+        _Checker(engine, location, blobs).prune(report, older_than)
+        return report
+    finally:
+        engine.dispose()
+
+
+def read_schema_revision(location: StoreLocation) -> str | None:
+    """Return the schema revision of the database at ``location``, read-only.
+
+    Returns:
+        The revision, or None if the database is new (no file, or no schema).
+
+    Raises:
+        StoreCorruptedError: If the SQLite file is not a database.
+        StoreUnavailableError: If the database cannot be reached.
+    """
+    path = location.sqlite_path
+    if path is not None and not os.path.exists(path):
+        return None
+    engine = _readonly_engine(location)
+    try:
+        with _Connection(engine, _display(location), _url_secrets(location.db_url)) as conn:
+            return _revision(conn)
+    finally:
+        engine.dispose()
+
+
+def migrate_store(location: StoreLocation) -> MigrateReport:
+    """Create or upgrade the database at ``location`` to the current schema.
+
+    Opening a store migrates it; this does it explicitly and says what it did.
+
+    Args:
+        location: Where the store is.
+
+    Returns:
+        The revision before and after.
+
+    Raises:
+        StoreCorruptedError: If the SQLite file is not a database (it is left untouched).
+        StoreUnavailableError: If the database cannot be reached.
+        StoreError: If the database has a revision this version does not know.
+    """
+    from .sql import SqlRunStore
+
+    before = read_schema_revision(location)
+    store = SqlRunStore(location)
+    try:
+        migrated = bool(store.migrated)
+    finally:
+        store.close()
+    return MigrateReport(_display(location), before, SCHEMA_REVISION, migrated)
+
+
+# --------------------------------------------------------------------------- the database
+
+
+def _display(location: StoreLocation) -> str:
+    return location.sqlite_path or location.description
+
+
+def _readonly_engine(location: StoreLocation) -> Engine:
+    display = _display(location)
+    path = location.sqlite_path
+    if location.scheme == "sqlite":
+        if path is None:
+            raise InvalidArgumentError(f"cannot check an in-memory database ({display})")
+        if not os.path.isfile(path):
+            raise StoreUnavailableError(path, "no such file (nothing was recorded there yet?)")
+        # mode=ro: SQLite itself refuses every write, so a corrupted file stays as it was.
+        uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, check_same_thread=False)
+
+        return create_engine("sqlite://", creator=connect, poolclass=NullPool)
+    try:
+        engine = create_engine(location.db_url, poolclass=NullPool)
+    except (ImportError, SQLAlchemyError) as exc:  # e.g. the driver is not installed
+        detail = str(exc)
+        for secret in _url_secrets(location.db_url):
+            detail = detail.replace(secret, "***")
+        raise StoreError(f"cannot open the run database {display}: {detail}") from None
+
+    @event.listens_for(engine, "begin")
+    def _read_only(conn: Connection) -> None:
+        # Per transaction rather than in the connection's options, which the URL may set
+        # (e.g. a search_path). Give up rather than queue behind a migration's lock.
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+
+    return engine
+
+
+class _Connection:
+    """``with _Connection(engine, display) as conn``: database errors become StoreErrors."""
+
+    def __init__(self, engine: Engine, display: str, secrets: list[str] | None = None) -> None:
+        self._engine = engine
+        self._display = display
+        self._secrets = secrets or []
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        try:
+            self._conn = self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise _translate(exc, self._display, self._secrets) from None
+        return self._conn
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        assert self._conn is not None
+        try:
+            self._conn.close()
+        except SQLAlchemyError:
+            pass
+        if isinstance(exc, SQLAlchemyError):
+            raise _translate(exc, self._display, self._secrets) from None
+
+
+def _translate(exc: SQLAlchemyError, display: str, secrets: list[str]) -> StoreError:
+    raw = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+    detail = " ".join(raw.split())
+    for secret in secrets:
+        detail = detail.replace(secret, "***")
+    lowered = detail.lower()
+    if any(marker in lowered for marker in _CORRUPT_MARKERS):
+        return StoreCorruptedError(display, detail)
+    if "unable to open database" in lowered or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return StoreUnavailableError(display, detail)
+    if isinstance(exc, DBAPIError) and not isinstance(exc.orig, sqlite3.Error):
+        # A driver error with no SQLSTATE is psycopg's "no usable connection"; class 08 is
+        # "connection exception".
+        state = getattr(exc.orig, "sqlstate", None)
+        if state is None or str(state).startswith("08"):
+            return StoreUnavailableError(display, detail)
+    return StoreError(f"database error ({display}): {detail}")
+
+
+def _revision(conn: Connection) -> str | None:
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    found = sorted(
+        str(v) for v in conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+    )
+    return ", ".join(found) or None
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    from .sql import alembic_config
+
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def _database_problems(conn: Connection, backend: str, has_schema: bool) -> list[str]:
+    problems: list[str] = []
+    if backend == "sqlite":
+        lines = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        if lines != ["ok"]:
+            shown = "; ".join(lines[:_INTEGRITY_LINES])
+            more = (
+                f" (and {len(lines) - _INTEGRITY_LINES} more)"
+                if len(lines) > _INTEGRITY_LINES
+                else ""
+            )
+            problems.append(f"the database failed its integrity check: {shown}{more}")
+        dangling: dict[str, int] = {}
+        for row in conn.exec_driver_sql("PRAGMA foreign_key_check"):
+            dangling[str(row[0])] = dangling.get(str(row[0]), 0) + 1
+        for name, count in sorted(dangling.items()):
+            problems.append(f"{count} row(s) of table {name} belong to no run")
+        return problems
+    # PostgreSQL enforces the foreign keys, unless someone dropped or disabled them.
+    for child in (params, metrics, metric_steps, tags) if has_schema else ():
+        orphaned = ~exists().where(runs.c.id == child.c.run_id)
+        rows = conn.execute(select(func.count()).select_from(child).where(orphaned)).scalar()
+        if rows:
+            problems.append(f"{rows} row(s) of table {child.name} belong to no run")
+    return problems
+
+
+def _change_seq(conn: Connection) -> int | None:
+    """The store's change counter, or None before schema 0002 (which added it)."""
+    from sqlalchemy import inspect
+
+    # Asked first: on PostgreSQL a failed query would abort the whole transaction.
+    if not inspect(conn).has_table(store_state.name):
+        return None
+    value = conn.execute(select(store_state.c.change_seq)).scalar()
+    return None if value is None else int(value)
+
+
+# --------------------------------------------------------------------------- references
+
+
+class _References:
+    """The blobs runs reference, with a few of the referencing runs per blob."""
+
+    def __init__(self) -> None:
+        self.refs: dict[str, list[tuple[str, str]]] = {}
+        self.counts: dict[str, int] = {}
+        self.invalid: list[str] = []
+
+    def add(self, sha: object, run_id: str, what: str) -> None:
+        if sha is None or sha == "":
+            return
+        try:
+            validate_sha256(sha)
+        except InvalidArgumentError:
+            self.invalid.append(f"run {run_id} has an invalid {what} hash {sha!r:.80}")
+            return
+        assert isinstance(sha, str)
+        kept = self.refs.setdefault(sha, [])
+        if len(kept) < _REFS_KEPT:
+            kept.append((run_id, what))
+        self.counts[sha] = self.counts.get(sha, 0) + 1
+
+
+def _scan_runs(conn: Connection, found: _References) -> int:
+    """Collect every blob the runs reference; return how many runs there are."""
+    query = select(runs.c.id, runs.c.env_sha256, runs.c.history_sha256, runs.c.record)
+    count = 0
+    result = conn.execution_options(yield_per=_SCAN_BATCH).execute(query)
+    for run_id, env_sha, history_sha, record in result:
+        count += 1
+        found.add(env_sha, run_id, "environment")
+        found.add(history_sha, run_id, "history")
+        try:
+            data = json.loads(record)
+        except ValueError:
+            found.invalid.append(f"run {run_id} has an unreadable record")
+            continue
+        for sha, what in _record_blobs(data):
+            found.add(sha, run_id, what)
+    return count
+
+
+def _record_blobs(data: Any) -> Iterator[tuple[object, str]]:
+    """The blobs named in a run's ``record`` JSON (inputs are hashes of user files, not blobs)."""
+    if not isinstance(data, dict):
+        return
+    notebook = data.get("notebook")
+    if isinstance(notebook, dict):
+        yield notebook.get("snapshot_sha256"), "notebook snapshot"
+    git = data.get("git")
+    if isinstance(git, dict):
+        yield git.get("diff_sha256"), "git diff"
+    for artifact in data.get("artifacts") or []:
+        if isinstance(artifact, dict):
+            yield artifact.get("sha256"), f"artifact {artifact.get('path')}"
+    extra = data.get("extra")
+    pin = extra.get("pin") if isinstance(extra, dict) else None
+    if isinstance(pin, dict) and pin.get("kind") == "snapshot":
+        yield pin.get("sha256"), "pin"
+
+
+def _file_references(location: StoreLocation) -> set[str]:
+    """Blob hashes named by sweep manifests and by this machine's spooled (unwritten) runs."""
+    from ..sweep import sweeps_folder
+    from .spool import pending_files, spool_dir_for
+
+    files: list[Path] = []
+    try:
+        files += [
+            p for p in Path(sweeps_folder(location=location)).iterdir() if p.suffix == ".json"
+        ]
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    files += list(pending_files(spool_dir_for(location.db_url)))
+    found: set[str] = set()
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:  # replayed and removed meanwhile
+            continue
+        found.update(m.decode("ascii") for m in _SHA_TOKEN.findall(data))
+    return found
+
+
+# --------------------------------------------------------------------------- the check
+
+
+class _Checker:
+    def __init__(self, engine: Engine, location: StoreLocation, blobs: BlobStore) -> None:
+        self.engine = engine
+        self.location = location
+        self.blobs = blobs
+        self.display = _display(location)
+        self.secrets = _url_secrets(location.db_url)
+        self.report = CheckReport(
+            location=self.display,
+            blobs_location=location.blobs_description,
+            backend=location.scheme,
+        )
+
+    def _db(self) -> _Connection:
+        return _Connection(self.engine, self.display, self.secrets)
+
+    def run(self, prune_older_than: float | None) -> CheckReport:
+        _check_age(prune_older_than)
+        started = time.monotonic()
+        report = self.check()
+        if prune_older_than is not None:
+            self.prune(report, prune_older_than)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def check(self) -> CheckReport:
+        started = time.monotonic()
+        report = self.report
+        with self._db() as conn:
+            report.schema_revision = _revision(conn)
+            report.problems += _database_problems(
+                conn, report.backend, report.schema_revision is not None
+            )
+        has_runs = report.schema_revision is not None
+        if report.schema_revision is None:
+            report.problems.append("the database has no schema (run `mlops-jupyter store migrate`)")
+        elif report.schema_revision != SCHEMA_REVISION:
+            known = _known_revisions()
+            if report.schema_revision in known:
+                report.problems.append(
+                    f"the schema is at revision {report.schema_revision}, this version of "
+                    f"mlops-jupyter uses {SCHEMA_REVISION}: run `mlops-jupyter store migrate`"
+                )
+            else:
+                report.problems.append(
+                    f"the schema revision {report.schema_revision} is newer than this version "
+                    f"of mlops-jupyter knows ({SCHEMA_REVISION}): upgrade mlops-jupyter"
+                )
+
+        # Blobs are listed before the runs are read: a blob written after the listing is
+        # not a candidate orphan, and a run committed before the reading is seen.
+        stored = {info.sha: info for info in self.blobs.iter_blobs()}
+        report.blobs_stored = len(stored)
+        found = _References()
+        if has_runs:
+            with self._db() as conn:
+                report.change_seq = _change_seq(conn)
+                report.runs = _scan_runs(conn, found)
+        report.problems += found.invalid
+        report.blobs_referenced = len(found.counts)
+
+        for sha in sorted(set(found.counts) - set(stored)):
+            # Written after the listing (by a run committed since): present after all.
+            if not self.blobs.exists(sha):
+                report.missing.append(MissingBlob(sha, found.refs[sha], found.counts[sha]))
+
+        referenced = set(found.counts) | _file_references(self.location)
+        orphans = [info for sha, info in stored.items() if sha not in referenced]
+        report.orphan_blobs = orphans
+        report.orphans = len(orphans)
+        report.orphan_bytes = sum(info.size for info in orphans)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def prune(self, report: CheckReport, older_than: float) -> None:
+        orphans = report.orphan_blobs
+        if not orphans:
+            return
+        if report.problems or report.schema_revision != SCHEMA_REVISION:
+            report.notes.append("no orphan was deleted: the database has problems")
+            return
+        now = time.time()
+        candidates = [o for o in orphans if o.mtime is not None and now - o.mtime > older_than]
+        undated = sum(1 for o in orphans if o.mtime is None)
+        if undated:
+            report.notes.append(
+                f"{undated} orphan(s) were kept: the blob store does not tell their age"
+            )
+        if not candidates:
+            return
+        # Read the references again if any run was created or changed since: it may have
+        # reused one of these blobs (a blob that exists is not written again).
+        with self._db() as conn:
+            seq = report.change_seq
+            if seq is None or _change_seq(conn) != seq:
+                again = _References()
+                _scan_runs(conn, again)
+                fresh: set[str] = set(again.counts)
+            else:
+                fresh = set()
+        fresh |= _file_references(self.location)
+        for info in candidates:
+            if info.sha in fresh:
+                continue
+            try:
+                self.blobs.delete(info.sha)
+            except BlobNotFoundError:  # deleted by someone else meanwhile
+                continue
+            report.pruned += 1
+            report.pruned_bytes += info.size
+
+
+def _check_age(seconds: float | None) -> None:
+    if seconds is not None and not seconds >= 0:  # NaN too
+        raise InvalidArgumentError(f"invalid orphan age {seconds!r}: seconds >= 0")
