@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .capture.environment import EnvironmentCapture
     from .capture.notebook import NotebookFile
     from .store.base import RunStore
+    from .store.blobs import BlobStore
     from .store.spool import Spool
 
 #: A metric value: a real number (NumPy scalars are accepted too).
@@ -254,6 +255,10 @@ class Tracker:
         self._next_replay = 0.0
         self._replay_delay = _REPLAY_FIRST_DELAY
         self._orphans_adopted = False
+        # The database could not be reached when the store was first needed: runs are
+        # recorded into the spool, blobs written where they always go.
+        self._offline = False
+        self._offline_blobs: BlobStore | None = None
         self._writer: threading.Thread | None = None
         self._reaped = False
         self._last_heartbeat = 0.0
@@ -281,6 +286,34 @@ class Tracker:
         if self._store is None:
             self._store = self._store_factory()
         return self._store
+
+    def _blobs(self) -> BlobStore:
+        """The blob store, also while the database is unreachable (blobs live apart)."""
+        if not self._offline:
+            return self.store().blobs
+        if self._offline_blobs is None:
+            from .store.blobs import open_blob_store
+            from .store.location import resolve_store_location
+
+            self._offline_blobs = open_blob_store(resolve_store_location().blob_root)
+        return self._offline_blobs
+
+    def _store_url(self) -> str | None:
+        """The database URL of the store (for the spool folder), without opening it."""
+        if self._store_factory is None:
+            from .store.location import resolve_store_location
+
+            return resolve_store_location().db_url
+        location = getattr(self._store, "location", None)
+        db_url = getattr(location, "db_url", None)
+        return db_url if isinstance(db_url, str) else None
+
+    def _store_description(self) -> str:
+        if self._store_factory is None:
+            from .store.location import resolve_store_location
+
+            return resolve_store_location().description
+        return _store_name(self._store) if self._store is not None else "the run database"
 
     # -- the cell ------------------------------------------------------------------------
 
@@ -312,15 +345,28 @@ class Tracker:
             active.notices.extend(self._late_warnings)
             self._late_warnings.clear()
 
-        try:
-            # Opened here, on the cell's thread: an unusable store is reported at once.
-            store = self.store()
-            if not self._reaped:
-                self._reaped = True
-                store.mark_stale_runs_crashed(lease_seconds())
+        if self._offline:
+            # The database was unreachable: the writer thread retries, not the cell.
             active.stored = True
-        except Exception as exc:  # the cell must run even if the store is unusable
-            active.warn("run not recorded: the store failed", exc)
+        else:
+            try:
+                # Opened here, on the cell's thread: an unusable store is reported at once.
+                store = self.store()
+                if not self._reaped:
+                    self._reaped = True
+                    store.mark_stale_runs_crashed(lease_seconds())
+                active.stored = True
+            except Exception as exc:  # the cell must run even if the store is unusable
+                if self._store_factory is None and getattr(exc, "code", None) == 503:
+                    # Unreachable, not broken: record the run into the spool.
+                    self._offline = True
+                    active.stored = True
+                    active.notices.append(
+                        f"the run database is unreachable ({_describe(exc)}): runs are kept "
+                        "in a local spool and synced when it answers again"
+                    )
+                else:
+                    active.warn("run not recorded: the store failed", exc)
         if active.stored:
             notebook = self._capture_notebook(active, ctx)
         else:
@@ -542,7 +588,7 @@ class Tracker:
             return None
 
     def _put_blob_once(self, sha: str, data: bytes) -> str:
-        blobs = self.store().blobs
+        blobs = self._blobs()
         if not blobs.exists(sha):
             return blobs.put_bytes(data, fsync=False)
         return sha
@@ -610,7 +656,7 @@ class Tracker:
                 if state is not None:
                     diff_sha = None
                     if state.diff:
-                        diff_sha = self.store().blobs.put_bytes(state.diff.encode(), fsync=False)
+                        diff_sha = self._blobs().put_bytes(state.diff.encode(), fsync=False)
                     result = GitInfo(
                         root=state.root,
                         commit=state.commit,
@@ -651,7 +697,7 @@ class Tracker:
         # Copied on the cell's thread: the next cell may overwrite the file.
         for path in active.opts.artifacts:
             try:
-                record = self.store().blobs.put_file(os.path.join(active.cwd, path))
+                record = self._blobs().put_file(os.path.join(active.cwd, path))
                 active.run.artifacts.append(
                     FileRecord(path=path, sha256=record.sha256, size=record.size)
                 )
@@ -747,46 +793,47 @@ class Tracker:
         """Apply one write to the store, or spool it while the database is away.
 
         Writes keep their order: once one is spooled, every later write goes to the spool
-        too until the spool has been replayed.
+        too until the spool has been replayed. While the spool waits for its next retry,
+        writes go straight to it without trying the database (a connection attempt to a
+        host that is down can take seconds).
         """
+        from .store.spool import is_retryable
+
+        pending = self._spool is not None and len(self._spool) > 0
+        if pending and time.monotonic() < self._next_replay:
+            self._to_spool(write, None)
+            return
         try:
             store = self.store()
-        except Exception as exc:
-            self._late_warning(f"an earlier run was not fully recorded ({_describe(exc)})")
-            return
-        if not self._orphans_adopted:
-            self._orphans_adopted = True
-            self._adopt_orphans(store)
-        spool = self._spool
-        if spool is not None and len(spool) and not self._replay_spool(store):
-            self._to_spool(write, store, None)
-            return
-        try:
+            self._offline = False
+            if not self._orphans_adopted:
+                self._orphans_adopted = True
+                self._adopt_orphans(store)
+            if pending and not self._replay_spool(store, force=True):
+                self._to_spool(write, None)
+                return
             write.apply(store)
         except Exception as exc:
-            from .store.spool import is_retryable
-
             if is_retryable(exc):
-                self._to_spool(write, store, exc)
+                self._to_spool(write, exc)
             else:
                 self._late_warning(f"an earlier run was not fully recorded ({_describe(exc)})")
 
-    def _spool_for(self, store: RunStore) -> Spool | None:
+    def _spool_for(self) -> Spool | None:
         if self._spool is None:
-            location = getattr(store, "location", None)
-            db_url = getattr(location, "db_url", None)
-            if not isinstance(db_url, str):
+            db_url = self._store_url()
+            if db_url is None:
                 return None
             from .store.spool import Spool, spool_dir_for
 
             self._spool = Spool(spool_dir_for(db_url))
         return self._spool
 
-    def _to_spool(self, write: _Write, store: RunStore, error: BaseException | None) -> None:
+    def _to_spool(self, write: _Write, error: BaseException | None) -> None:
         from .store.spool import is_disk_full
 
-        spool = self._spool_for(store)
         try:
+            spool = self._spool_for()
             if spool is None:
                 raise RuntimeError("this store has no spool")
             first = len(spool) == 0
@@ -796,8 +843,9 @@ class Tracker:
             if is_disk_full(cause) or is_disk_full(spool_error):
                 self._late_warning(
                     "DISK FULL: an earlier run was not recorded: no space left for the run "
-                    f"database {_store_name(store)} nor for the local spool ({_describe(cause)}). "
-                    "Runs already stored are intact; free some space and run the cell again."
+                    f"database {self._store_description()} nor for the local spool "
+                    f"({_describe(cause)}). Runs already stored are intact; free some space "
+                    "and run the cell again."
                 )
             else:
                 self._late_warning(
@@ -805,16 +853,21 @@ class Tracker:
                     f"be spooled either ({_describe(spool_error)})"
                 )
             return
+        now = time.monotonic()
         if first:
-            self._next_replay = time.monotonic() + _REPLAY_FIRST_DELAY
             self._replay_delay = _REPLAY_FIRST_DELAY
+            self._next_replay = now + self._replay_delay
             what = "is full" if error is not None and is_disk_full(error) else "is unreachable"
             self._late_warning(
-                f"the run database {_store_name(store)} {what}"
+                f"the run database {self._store_description()} {what}"
                 + (f" ({_describe(error)})" if error is not None else "")
                 + f": runs are kept in the local spool {spool.directory} and will be synced "
                 "when it answers again"
             )
+        elif error is not None:
+            # A retry failed: wait longer before the next one.
+            self._replay_delay = min(self._replay_delay * 2, _REPLAY_MAX_DELAY)
+            self._next_replay = now + self._replay_delay
 
     def _replay_spool(self, store: RunStore, *, force: bool = False) -> bool:
         """Try to empty the spool (at most every few seconds unless ``force``).
@@ -834,8 +887,8 @@ class Tracker:
             self._next_replay = time.monotonic() + self._replay_delay
             return False
         self._late_warning(
-            f"the run database {_store_name(store)} answers again: {result.applied} spooled "
-            "writes were synced"
+            f"the run database {self._store_description()} answers again: {result.applied} "
+            "spooled writes were synced"
         )
         for reason in result.dropped:
             self._late_warning(f"a spooled write could not be applied and was dropped ({reason})")
@@ -858,11 +911,15 @@ class Tracker:
         """While idle: retry the spool; while a tracked cell runs: write its buffered
         metrics and renew its lease."""
         spool_pending = self._spool is not None and len(self._spool) > 0
-        if spool_pending:
+        if spool_pending and time.monotonic() >= self._next_replay:
             try:
-                self._replay_spool(self.store())
-            except Exception as exc:
-                self._late_warning(f"spooled runs not synced ({_describe(exc)})")
+                store = self.store()
+                self._offline = False
+                self._replay_spool(store)
+            except Exception:
+                # Still away (the store cannot even be opened): try again later.
+                self._replay_delay = min(self._replay_delay * 2, _REPLAY_MAX_DELAY)
+                self._next_replay = time.monotonic() + self._replay_delay
         active = _current
         if active is None or not active.stored:
             return
@@ -906,6 +963,8 @@ class Tracker:
             try:
                 if self._spool is not None and len(self._spool):
                     self._replay_spool(self.store(), force=True)
+            except Exception:
+                log.debug("the spool could not be synced yet", exc_info=True)
             finally:
                 done.set()
 

@@ -487,3 +487,55 @@ async def test_spool_of_a_kernel_killed_while_the_database_was_down_is_synced_by
         assert [s for s, _ in store.metric_step_values(run_id, "loss")] == [0, 1, 2, 3, 4]
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_database_down_before_the_first_tracked_cell_still_records_the_run(
+    private_postgres: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = private_postgres.create_database()
+    monkeypatch.setenv("MLOPS_JUPYTER_BLOBS", str(tmp_path / "blobs"))
+    spool_root = tmp_path / "spool"
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    kernel = Kernel(
+        tmp_path,
+        {
+            "MLOPS_JUPYTER_STORE": url,
+            "MLOPS_JUPYTER_SPOOL": str(spool_root),
+            "MLOPS_JUPYTER_BLOBS": str(tmp_path / "blobs"),
+        },
+    )
+    private_postgres.stop("fast")
+    store = None
+    try:
+        status, err = kernel.run("%load_ext mlops_jupyter\nfrom mlops_jupyter import log_metric")
+        assert status == "ok", err
+        started = time.monotonic()
+        status, err = kernel.run(
+            "%%track --quiet --name offline --artifact data.csv\nlr = 0.1\nlog_metric('acc', 0.9)"
+        )
+        took = time.monotonic() - started
+        assert status == "ok"
+        assert "unreachable" in err and "spool" in err, err
+        assert took < 3, f"the cell waited {took:.1f} s for the database"
+        status, err = kernel.run("%%track --quiet --name offline2\nlog_metric('acc', 0.8)")
+        assert status == "ok", err
+        assert list(spool_root.rglob("*.jsonl"))
+
+        private_postgres.start()
+        store = _store_for(url)
+
+        def synced() -> bool:
+            names = {r.name: r.status for r in store.search_runs()}
+            return names == {"offline": RunStatus.FINISHED, "offline2": RunStatus.FINISHED}
+
+        wait_for(synced, timeout=60, what="the offline runs to be synced")
+        run = next(r for r in store.search_runs() if r.name == "offline")
+        assert run.params == {"lr": 0.1} and run.metrics == {"acc": 0.9}
+        assert run.env.get("python"), "the environment was captured offline too"
+        assert [a.path for a in run.artifacts] == ["data.csv"]
+        assert store.blobs.get_bytes(run.artifacts[0].sha256) == b"a,b\n1,2\n"
+    finally:
+        kernel.close()
+        if store is not None:
+            store.close()
