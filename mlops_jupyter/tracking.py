@@ -13,7 +13,6 @@ background thread writes every second.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import queue
 import re
@@ -64,8 +63,6 @@ _MAX_METRIC_NAME = 250
 # stays away.
 _REPLAY_FIRST_DELAY = 0.5
 _REPLAY_MAX_DELAY = 10.0
-
-log = logging.getLogger(__name__)
 
 
 def lease_seconds() -> float:
@@ -937,10 +934,10 @@ class Tracker:
             self._last_heartbeat = now
             try:
                 self.store().heartbeat([active.run.id], utcnow())
-            except Exception:
+            except Exception:  # noqa: S110
                 # A lost heartbeat only matters after a whole lease; an unreachable
                 # database is reported by the writes themselves.
-                log.debug("heartbeat failed", exc_info=True)
+                pass
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until pending git captures and queued writes are in the store.
@@ -963,8 +960,8 @@ class Tracker:
             try:
                 if self._spool is not None and len(self._spool):
                     self._replay_spool(self.store(), force=True)
-            except Exception:
-                log.debug("the spool could not be synced yet", exc_info=True)
+            except Exception:  # noqa: S110
+                pass  # still away: the writer retries with backoff
             finally:
                 done.set()
 
