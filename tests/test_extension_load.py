@@ -6,11 +6,11 @@ import json
 import subprocess
 import sys
 
-from IPython.testing.globalipapp import get_ipython
+from IPython.core.interactiveshell import InteractiveShell
 
 
 def test_load_ext_registers_track_magic() -> None:
-    ip = get_ipython()
+    ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "mlops_jupyter")
     assert "track" in ip.magics_manager.magics["cell"]
     ip.run_line_magic("unload_ext", "mlops_jupyter")
