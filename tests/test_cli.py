@@ -225,10 +225,13 @@ os._exit(0)  # like a killed kernel: no close
 
 
 def test_store_sync_writes_the_spool_a_dead_kernel_left(isolated_store: Path) -> None:
+    get_store()  # the database exists; it was away when the kernel wrote
     made = subprocess.run(
         [sys.executable, "-c", SPOOLING_KERNEL], capture_output=True, text=True, check=True
     )
     run_id = made.stdout.strip()
+    checked = cli("store", "check")
+    assert "1 spool file(s)" in checked.stdout and "store sync" in checked.stdout, checked.stdout
 
     synced = cli("store", "sync")
     assert "3 writes synced" in synced.stdout, synced.stdout
@@ -240,3 +243,4 @@ def test_store_sync_writes_the_spool_a_dead_kernel_left(isolated_store: Path) ->
     result = json.loads(again.stdout)
     assert result["files"] == [] and result["owned_by_running_processes"] == []
     assert "nothing to sync" in cli("store", "sync").stdout
+    assert "spool" not in cli("store", "check").stdout

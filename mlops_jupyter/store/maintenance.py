@@ -640,6 +640,16 @@ class _Checker:
             if not self.blobs.exists(sha):
                 report.missing.append(MissingBlob(sha, found.refs[sha], found.counts[sha]))
 
+        from .spool import pending_files, spool_dir_for
+
+        spool_dir = spool_dir_for(self.location.db_url)
+        spooled = sum(1 for _ in pending_files(spool_dir))
+        if spooled:
+            report.notes.append(
+                f"{spooled} spool file(s) in {spool_dir} hold writes not yet in the database: "
+                "running kernels sync their own; `mlops-jupyter store sync` syncs those of "
+                "kernels that ended"
+            )
         referenced = set(found.counts) | _file_references(self.location)
         orphans = [info for sha, info in stored.items() if sha not in referenced]
         report.orphan_blobs = orphans
