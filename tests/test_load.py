@@ -14,6 +14,7 @@ import os
 import sqlite3
 import statistics
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from jupyter_client.manager import AsyncKernelManager
 
 from mlops_jupyter.models import RunStatus
 from mlops_jupyter.store import open_store, resolve_store_location
+from mlops_jupyter.store.maintenance import check_location
 
 pytestmark = pytest.mark.kernel
 
@@ -221,8 +223,26 @@ async def test_eight_kernels_by_250_runs_while_the_server_lists(
         store.close()
     if backend == "sqlite":
         assert location.sqlite_path is not None
-        with sqlite3.connect(location.sqlite_path) as conn:
+        with closing(sqlite3.connect(location.sqlite_path)) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    else:
+        # PostgreSQL's counterpart: amcheck verifies every B-tree index of our tables
+        # against its heap (raises on any inconsistency).
+        cluster = request.getfixturevalue("postgres_cluster")
+        dbname = setting.rsplit("/", 1)[1]
+        cluster.execute("CREATE EXTENSION IF NOT EXISTS amcheck", dbname)
+        checked = cluster.execute(
+            "SELECT c.relname, bt_index_check(c.oid, true) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE a.amname = 'btree' AND n.nspname = 'public'",
+            dbname,
+        )
+        assert len(checked) >= 8, checked  # every table's keys and our list indexes
+    # Our own check on both: schema current, no child row without its run, no missing blob.
+    report = check_location(location)
+    assert report.problems == [] and report.missing == [], report.to_json()
+    assert report.runs == expected
     with capsys.disabled():
         print("\n" + _report(backend, result, len(found)))
