@@ -115,13 +115,19 @@ demo: install
 	python examples/demo.py
 
 # The competitors live in their own virtual environment: their pins never touch ours.
+# psycopg2 is MLflow's PostgreSQL driver in bench_store.py.
 .venv-bench/.stamp:
 	$(PYTHON) -m venv .venv-bench
-	.venv-bench/bin/python -m pip install mlflow 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
+	.venv-bench/bin/python -m pip install mlflow psycopg2-binary 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
 	touch $@
 
-bench: install .venv-bench/.stamp
+# bench_store.py starts a throwaway PostgreSQL server (tests/_postgres.py): `postgres` installs
+# the server binaries. A .venv-bench made before psycopg2 was needed gets it here.
+bench: install postgres .venv-bench/.stamp
+	@.venv-bench/bin/python -c "import psycopg2" 2>/dev/null || { \
+		.venv-bench/bin/python -m pip install psycopg2-binary 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0; }
 	python benchmarks/bench_track.py $(BENCH_ARGS)
+	python benchmarks/bench_store.py $(BENCH_STORE_ARGS)
 
 clean:
 	rm -rf lib tsconfig.tsbuildinfo mlops_jupyter/labextension $(TEST_RESULTS) ui-tests/test-results .venv-bench
