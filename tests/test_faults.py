@@ -30,26 +30,26 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.kernel
 
-# Runs inside a private mount namespace (see _in_private_mounts): mounts a 4 MiB tmpfs for
-# the store, fills it, and tracks cells in a real IPython shell. Prints one JSON report.
-DISK_FULL = textwrap.dedent(
+# Runs inside a private mount namespace (see _in_private_mounts): mounts a 4 MiB tmpfs at
+# argv[1] for the store, keeps the spool in argv[2], and tracks cells in a real IPython
+# shell; each scenario below ends by printing one JSON report.
+SMALL_DISK = textwrap.dedent(
     r"""
     import contextlib, io, json, os, sqlite3, subprocess, sys
     from pathlib import Path
 
-    disk, spool_elsewhere = Path(sys.argv[1]), Path(sys.argv[2])
+    disk, spool = Path(sys.argv[1]), Path(sys.argv[2])
     disk.mkdir(parents=True, exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], check=True)
     store = disk / "store"
     os.environ["MLOPS_JUPYTER_STORE"] = str(store)
-    os.environ["MLOPS_JUPYTER_SPOOL"] = str(spool_elsewhere)
+    os.environ["MLOPS_JUPYTER_SPOOL"] = str(spool)
 
     from IPython.core.interactiveshell import InteractiveShell
     from mlops_jupyter.tracking import get_tracker
 
     ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "mlops_jupyter")
-    report = {"cells": {}}
 
     def cell(name, points):
         err = io.StringIO()
@@ -63,10 +63,8 @@ DISK_FULL = textwrap.dedent(
                 store_history=True,
             )
             get_tracker().drain(60)
-        report["cells"][name] = {
-            "ok": result.error_in_exec is None and result.result == f"{name} done",
-            "stderr": err.getvalue(),
-        }
+        ok = result.error_in_exec is None and result.result == f"{name} done"
+        return {"ok": ok, "stderr": err.getvalue()}
 
     def fill():
         # Take every free byte of the small disk (unbuffered: nothing left to flush).
@@ -79,75 +77,46 @@ DISK_FULL = textwrap.dedent(
                 pass
         os.close(fd)
 
-    cell("before", 10)
-    fill()
-    cell("full_spooled", 20000)  # more than the WAL can absorb in place
-    cell("still_full", 10)       # shows the notice about the earlier run
-    os.environ["MLOPS_JUPYTER_SPOOL"] = str(disk / "spool")  # (read once: no effect now)
-    (disk / "filler").unlink()
-    cell("after", 10)           # the spool is synced, this run stored
-    get_tracker().drain(60)
-
-    with contextlib.closing(sqlite3.connect(store / "runs.db")) as conn:
-        report["integrity"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        report["runs"] = dict(conn.execute("SELECT name, status FROM runs"))
-        report["points"] = dict(
-            conn.execute(
-                "SELECT r.name, count(*) FROM metric_steps m JOIN runs r ON r.id = m.run_id "
-                "GROUP BY r.name"
-            )
-        )
-    report["spool_left"] = sorted(p.name for p in spool_elsewhere.rglob("*.jsonl"))
-    print(json.dumps(report))
+    def database():
+        with contextlib.closing(sqlite3.connect(store / "runs.db")) as conn:
+            return {
+                "integrity": conn.execute("PRAGMA integrity_check").fetchone()[0],
+                "runs": dict(conn.execute("SELECT name, status FROM runs")),
+                "points": dict(
+                    conn.execute(
+                        "SELECT r.name, count(*) FROM metric_steps m "
+                        "JOIN runs r ON r.id = m.run_id GROUP BY r.name"
+                    )
+                ),
+            }
     """
 )
 
-# The same, with the spool on the full disk too: nothing can be kept, the user is told so
-# clearly and the database stays valid.
-DISK_FULL_NOWHERE = textwrap.dedent(
-    r"""
-    import contextlib, io, json, os, sqlite3, subprocess, sys
-    from pathlib import Path
-
-    disk = Path(sys.argv[1])
-    disk.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], check=True)
-    os.environ["MLOPS_JUPYTER_STORE"] = str(disk / "store")
-    os.environ["MLOPS_JUPYTER_SPOOL"] = str(disk / "spool")
-
-    from IPython.core.interactiveshell import InteractiveShell
-    from mlops_jupyter.tracking import get_tracker
-
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "mlops_jupyter")
-    out = {}
-    for name, points, fill in (("before", 10, False), ("lost", 20000, True), ("next", 1, False)):
-        if fill:
-            fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
-            for size in (65536, 512, 1):
-                try:
-                    while True:
-                        os.write(fd, b"\0" * size)
-                except OSError:
-                    pass
-            os.close(fd)
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            result = ip.run_cell(
-                f"%%track --quiet --name {name}\n"
-                "from mlops_jupyter import log_metric\n"
-                f"for step in range({points}):\n"
-                "    log_metric('loss', 1.0)\n"
-                "x = 1\n",
-                store_history=True,
-            )
-            get_tracker().drain(60)
-        out[name] = {"ok": result.error_in_exec is None, "stderr": err.getvalue()}
+# The spool is on another disk: the run is kept there and synced once space is freed.
+DISK_FULL = SMALL_DISK + textwrap.dedent(
+    """
+    cells = {"before": cell("before", 10)}
+    fill()
+    cells["full_spooled"] = cell("full_spooled", 20000)  # more than the WAL absorbs in place
+    cells["still_full"] = cell("still_full", 10)  # shows the notice about the earlier run
     (disk / "filler").unlink()
-    with contextlib.closing(sqlite3.connect(disk / "store" / "runs.db")) as conn:
-        out["integrity"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        out["runs"] = dict(conn.execute("SELECT name, status FROM runs"))
-    print(json.dumps(out))
+    cells["after"] = cell("after", 10)  # the spool is synced, this run stored
+    get_tracker().drain(60)
+    spool_left = sorted(p.name for p in spool.rglob("*.jsonl"))
+    print(json.dumps({"cells": cells, "spool_left": spool_left, **database()}))
+    """
+)
+
+# The spool is on the full disk too: nothing can be kept, the user is told so clearly and the
+# database stays valid.
+DISK_FULL_NOWHERE = SMALL_DISK + textwrap.dedent(
+    """
+    cells = {"before": cell("before", 10)}
+    fill()
+    cells["lost"] = cell("lost", 20000)
+    cells["next"] = cell("next", 1)
+    (disk / "filler").unlink()
+    print(json.dumps({"cells": cells, **database()}))
     """
 )
 
@@ -196,15 +165,18 @@ def test_disk_full_warns_spools_elsewhere_and_loses_nothing(tmp_path: Path) -> N
 def test_disk_full_everywhere_is_a_clear_warning_and_the_database_stays_valid(
     tmp_path: Path,
 ) -> None:
-    report = _in_private_mounts(DISK_FULL_NOWHERE, str(tmp_path / "disk"))
-    assert report["before"] == {"ok": True, "stderr": ""}  # type: ignore[comparison-overlap]
-    assert report["lost"]["ok"] and report["next"]["ok"]  # type: ignore[index]
-    notice = str(report["next"]["stderr"])  # type: ignore[index]
+    disk = tmp_path / "disk"
+    report = _in_private_mounts(DISK_FULL_NOWHERE, str(disk), str(disk / "spool"))
+    cells: dict[str, dict[str, object]] = report["cells"]  # type: ignore[assignment]
+    assert cells["before"] == {"ok": True, "stderr": ""}
+    assert cells["lost"]["ok"] and cells["next"]["ok"]  # the cells themselves never fail
+    notice = str(cells["next"]["stderr"])
     assert "DISK FULL" in notice and "no space left" in notice, notice
     assert "Runs already stored are intact" in notice
     assert report["integrity"] == "ok"
     runs: dict[str, str] = report["runs"]  # type: ignore[assignment]
     assert runs["before"] == "finished"
+    assert report["points"]["before"] == 10  # type: ignore[index]
 
 
 # -- real kernels: killed, interrupted, and the database going away --------------------------

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 from contextlib import closing
 from pathlib import Path
+
+from _processes import run_together
 
 from mlops_jupyter.models import RunStatus
 from mlops_jupyter.store import StoreLocation, open_store
@@ -56,35 +54,8 @@ print(json.dumps(result), flush=True)
 
 def run_workers(root: Path, n_workers: int, n_runs: int) -> list[dict[str, object]]:
     go = root.parent / f"{root.name}.go"
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(root), str(go), str(w), str(n_runs)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for w in range(n_workers)
-    ]
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            assert line.strip() == "ready", proc.stderr.read() if proc.stderr else line
-        go.touch()
-        results = []
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, err
-            assert "Traceback" not in err and "locked" not in err, err
-            results.append(json.loads(out.strip().splitlines()[-1]))
-        return results
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    argvs = [[str(root), str(go), str(w), str(n_runs)] for w in range(n_workers)]
+    return run_together(WORKER, argvs, go, forbidden=("Traceback", "locked"))
 
 
 def integrity(db: Path) -> str:

@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy
 from _api_helpers import fetch
 from _postgres import PostgresCluster
+from _processes import run_together
 
 from mlops_jupyter.models import MetricPoint, Run, RunStatus
 from mlops_jupyter.store import (
@@ -97,33 +98,11 @@ def test_processes_opening_a_fresh_database_at_once_migrate_it_once(
     postgres_url: str, postgres_cluster: PostgresCluster, tmp_path: Path
 ) -> None:
     n_workers = 5
-    go = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, postgres_url, str(tmp_path / "blobs"), str(go), str(w)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+    argvs = [
+        [postgres_url, str(tmp_path / "blobs"), str(tmp_path / "go"), str(w)]
         for w in range(n_workers)
     ]
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            assert line.strip() == "ready", proc.stderr.read() if proc.stderr else line
-        go.touch()
-        results = []
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, err
-            assert "Traceback" not in err, err
-            results.append(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+    results = run_together(WORKER, argvs, tmp_path / "go")
 
     assert sorted(bool(r["migrated"]) for r in results) == [False] * (n_workers - 1) + [True]
     assert [r["runs"] for r in results] == [5] * n_workers
