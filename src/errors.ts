@@ -63,6 +63,21 @@ export function describeError(error: unknown): IErrorDescription {
         action: 'Reload the page or log in again, then retry.'
       };
     }
+    if (error.status === 503) {
+      // The store's database (e.g. PostgreSQL) is down or unreachable: nothing is lost.
+      return {
+        summary: `The run database is unreachable: ${error.message}`,
+        action:
+          'Kernels keep the runs they record meanwhile and sync them when it is back; this view retries by itself.'
+      };
+    }
+    if (error.status === 507) {
+      return {
+        summary: `The run database is full: ${error.message}`,
+        action:
+          'Free some space where the store lives; runs already stored are intact.'
+      };
+    }
     if (error.status >= 500) {
       return {
         summary: `The mlops-jupyter server extension failed: ${error.message}`,

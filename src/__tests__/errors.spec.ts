@@ -25,6 +25,19 @@ describe('describeError', () => {
     expect(describeError(new ApiError(500, 'db is down')).summary).toContain(
       'db is down'
     );
+    const down = describeError(
+      new ApiError(
+        503,
+        'the run database postgresql://u:***@db/runs is unreachable'
+      )
+    );
+    expect(down.summary).toBe(
+      'The run database is unreachable: the run database postgresql://u:***@db/runs is unreachable'
+    );
+    expect(down.action).toContain('retries by itself');
+    const full = describeError(new ApiError(507, 'no space left on /data'));
+    expect(full.summary).toContain('is full: no space left on /data');
+    expect(full.action).toContain('intact');
     expect(describeError(new ApiError(400, 'bad query at 3')).summary).toBe(
       'bad query at 3'
     );

@@ -33,9 +33,13 @@ class FakeClient {
   };
   calls: Mlops.IRunQuery[] = [];
   badFilter = false;
+  down = false;
 
   async runs(query: Mlops.IRunQuery = {}): Promise<Mlops.IRunPage> {
     this.calls.push(query);
+    if (this.down) {
+      throw new ApiError(503, 'the run database db is unreachable');
+    }
     if (this.badFilter && query.filter) {
       throw new ApiError(400, 'syntax error at column 5');
     }
@@ -109,6 +113,23 @@ describe('RunsModel', () => {
     fake.badFilter = false;
     model.setFilter('params.lr < 1');
     await waitFor(model, () => model.filterError === null);
+  });
+
+  it('keeps the runs on screen while the database is away, and recovers', async () => {
+    await waitFor(model, () => model.groups.length === 2);
+    fake.down = true;
+    await waitFor(model, () => model.error !== null);
+    expect(model.error?.summary).toContain('unreachable');
+    expect(model.groups.map(g => g.total)).toEqual([2, 1]);
+    expect(model.runAt(0, 1)?.id).toBe('a2');
+    fake.data['b.ipynb'].push(summary('b2', 'b.ipynb'));
+    fake.version = 'v2';
+    fake.down = false;
+    await waitFor(
+      model,
+      () => model.error === null && model.groups[1]?.total === 2,
+      4000
+    );
   });
 
   it('toggles selection, sort order and groups', async () => {
