@@ -423,7 +423,7 @@ class Tracker:
             active.random_named = self._scan_for_random(active)
             _assess_reproducibility(run, active.opts, active.random_named)
             snapshot = _snapshot(run)
-            if self._spool is not None and len(self._spool):
+            if self._spool is not None and self._spooled:
                 active.notices.append(
                     f"the run database cannot be written: this run is kept in the local "
                     f"spool {self._spool.directory} and will be synced when it answers again"
@@ -796,7 +796,7 @@ class Tracker:
         """
         from .store.spool import is_retryable
 
-        pending = self._spool is not None and len(self._spool) > 0
+        pending = self._spooled
         if pending and time.monotonic() < self._next_replay:
             self._to_spool(write, None)
             return
@@ -850,10 +850,9 @@ class Tracker:
                     f"be spooled either ({_describe(spool_error)})"
                 )
             return
-        now = time.monotonic()
         if first:
             self._replay_delay = _REPLAY_FIRST_DELAY
-            self._next_replay = now + self._replay_delay
+            self._next_replay = time.monotonic() + self._replay_delay
             what = "is full" if error is not None and is_disk_full(error) else "is unreachable"
             self._late_warning(
                 f"the run database {self._store_description()} {what}"
@@ -862,9 +861,17 @@ class Tracker:
                 "when it answers again"
             )
         elif error is not None:
-            # A retry failed: wait longer before the next one.
-            self._replay_delay = min(self._replay_delay * 2, _REPLAY_MAX_DELAY)
-            self._next_replay = now + self._replay_delay
+            self._back_off()
+
+    @property
+    def _spooled(self) -> bool:
+        """Whether writes wait in the spool."""
+        return self._spool is not None and len(self._spool) > 0
+
+    def _back_off(self) -> None:
+        """A retry of the spool failed: wait longer before the next one."""
+        self._replay_delay = min(self._replay_delay * 2, _REPLAY_MAX_DELAY)
+        self._next_replay = time.monotonic() + self._replay_delay
 
     def _replay_spool(self, store: RunStore, *, force: bool = False) -> bool:
         """Try to empty the spool (at most every few seconds unless ``force``).
@@ -880,8 +887,7 @@ class Tracker:
             return False
         result = spool.replay(store)
         if result.remaining:
-            self._replay_delay = min(self._replay_delay * 2, _REPLAY_MAX_DELAY)
-            self._next_replay = time.monotonic() + self._replay_delay
+            self._back_off()
             return False
         self._late_warning(
             f"the run database {self._store_description()} answers again: {result.applied} "
@@ -893,9 +899,8 @@ class Tracker:
 
     def _adopt_orphans(self, store: RunStore) -> None:
         # Spools left by kernels that died while the database was away.
-        location = getattr(store, "location", None)
-        db_url = getattr(location, "db_url", None)
-        if not isinstance(db_url, str):
+        db_url = self._store_url()
+        if db_url is None:
             return
         try:
             from .store.spool import replay_orphans, spool_dir_for
@@ -907,16 +912,13 @@ class Tracker:
     def _periodic(self, heartbeat_every: float) -> None:
         """While idle: retry the spool; while a tracked cell runs: write its buffered
         metrics and renew its lease."""
-        spool_pending = self._spool is not None and len(self._spool) > 0
-        if spool_pending and time.monotonic() >= self._next_replay:
+        if self._spooled and time.monotonic() >= self._next_replay:
             try:
                 store = self.store()
                 self._offline = False
                 self._replay_spool(store)
-            except Exception:
-                # Still away (the store cannot even be opened): try again later.
-                self._replay_delay = min(self._replay_delay * 2, _REPLAY_MAX_DELAY)
-                self._next_replay = time.monotonic() + self._replay_delay
+            except Exception:  # still away (the store cannot even be opened)
+                self._back_off()
         active = _current
         if active is None or not active.stored:
             return
@@ -928,9 +930,7 @@ class Tracker:
         if points:
             self._perform(_Write("points", active.run.id, points=points))
         now = time.monotonic()
-        if now - self._last_heartbeat >= heartbeat_every and not (
-            self._spool is not None and len(self._spool)
-        ):
+        if now - self._last_heartbeat >= heartbeat_every and not self._spooled:
             self._last_heartbeat = now
             try:
                 self.store().heartbeat([active.run.id], utcnow())
@@ -958,7 +958,7 @@ class Tracker:
         def flush_spool() -> None:
             # Readers and interpreter exit: one more attempt, whatever the backoff says.
             try:
-                if self._spool is not None and len(self._spool):
+                if self._spooled:
                     self._replay_spool(self.store(), force=True)
             except Exception:  # noqa: S110
                 pass  # still away: the writer retries with backoff

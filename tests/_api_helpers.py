@@ -7,6 +7,7 @@ from typing import Any
 
 import nbformat
 import tornado.httpclient
+from _notebooks import LOAD, new_notebook
 
 from mlops_jupyter.models import NotebookInfo, Run, RunStatus
 from mlops_jupyter.store import get_store
@@ -20,16 +21,7 @@ def stored_run(
     metrics: dict[str, float] | None = None,
 ) -> Run:
     """A finished run as the kernel would record it, its notebook snapshot in the store."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_code_cell("%load_ext mlops_jupyter"),
-        nbformat.v4.new_code_cell(tracked),
-    ]
+    nb = new_notebook(LOAD, tracked)
     store = get_store()
     sha = store.blobs.put_bytes(nbformat.writes(nb).encode())
     run = Run.new(

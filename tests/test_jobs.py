@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_reproduce import LOAD, run_original, write_notebook
+from _notebooks import LOAD, write_notebook
+from test_reproduce import run_original
 
 from mlops_jupyter.jobs import Job, JobManager, JobNotFoundError
 from mlops_jupyter.models import Run, RunStatus

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
+from _notebooks import LOAD, write_notebook
 from jupyter_client.manager import KernelManager
 
 from mlops_jupyter.models import NotebookInfo, Run, RunStatus
@@ -29,21 +29,6 @@ from mlops_jupyter.store import get_store
 from mlops_jupyter.tracking import compute_pin
 
 pytestmark = pytest.mark.kernel
-
-LOAD = "%load_ext mlops_jupyter"
-
-
-def write_notebook(path: Path, *sources: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(path))
-    return path
 
 
 def run_original(

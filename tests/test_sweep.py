@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
+from _notebooks import LOAD, write_notebook
 
 from mlops_jupyter.cli import main
 from mlops_jupyter.models import RunStatus
@@ -22,26 +22,6 @@ from mlops_jupyter.sweep import (
     load_sweep,
     run_sweep,
 )
-
-LOAD = "%load_ext mlops_jupyter"
-
-
-def write_notebook(path: Path, *cells: str, parameters: str | None = None) -> Path:
-    """A notebook of code cells; ``parameters`` becomes a papermill ``parameters`` cell first."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    if parameters is not None:
-        cell = nbformat.v4.new_code_cell(parameters)
-        cell.metadata["tags"] = ["parameters"]
-        nb.cells.append(cell)
-    nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(path))
-    return path
 
 
 def counted_notebook(tmp_path: Path) -> tuple[Path, Path]:

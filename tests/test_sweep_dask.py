@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
+from _notebooks import LOAD, write_notebook
 
 from mlops_jupyter.models import RunStatus
 from mlops_jupyter.store import get_store
@@ -41,20 +41,11 @@ def cluster_address() -> Iterator[str]:
 
 def test_dask_executor_records_runs(tmp_path: Path, cluster_address: str) -> None:
     assert cluster_address.startswith("tcp://127.0.0.1:")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_code_cell("%load_ext mlops_jupyter"),
-        nbformat.v4.new_code_cell(
-            "%%track --quiet\nimport mlops_jupyter\nx = 1\nmlops_jupyter.log_metric('y', x * 2)"
-        ),
-    ]
-    notebook = tmp_path / "dask.ipynb"
-    nbformat.write(nb, str(notebook))
+    notebook = write_notebook(
+        tmp_path / "dask.ipynb",
+        LOAD,
+        "%%track --quiet\nimport mlops_jupyter\nx = 1\nmlops_jupyter.log_metric('y', x * 2)",
+    )
     seen: list[dict[str, Any]] = []
     result = run_sweep(
         str(notebook),

@@ -279,14 +279,7 @@ def parse_reproduce_body(body: bytes) -> tuple[float, bool]:
         raise InvalidArgumentError(f"the request body must be at most {MAX_BODY_BYTES} bytes")
     if not body.strip():
         return DEFAULT_TOLERANCE, False
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InvalidArgumentError("the request body is not UTF-8") from None
-    except (ValueError, RecursionError):
-        raise InvalidArgumentError("the request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidArgumentError("the request body must be a JSON object")
+    data = _json_object(body)
     unknown = sorted(set(data) - {"tolerance", "twice"})
     if unknown:
         raise InvalidArgumentError(f"unknown field {unknown[0]!r:.40}: use tolerance, twice")
