@@ -177,13 +177,7 @@ def reproduce(
         store = get_store()
     original = store.get_run(run_id)
     params = _checked_params(original.params)
-    pin = original.extra.get("pin") if "pin" in original.extra else compute_pin(original)
-    if pin is None:
-        raise ReproductionError(
-            f"run {original.id} cannot be reproduced: it recorded neither a notebook nor an "
-            "execution history",
-            code=409,
-        )
+    pin = _runnable_pin(original, "reproduced")
     kernel = original.kernel_name or _snapshot_kernel(store, original) or "python3"
     verdict = Verdict(status="failed", original_run_id=original.id, pin=dict(pin))
     missing = _missing_kernel(kernel)
@@ -200,6 +194,22 @@ def reproduce(
     if verdict.status == "diverged":
         verdict.causes.extend(c for c in _risk_causes(original) if c not in verdict.causes)
     return verdict
+
+
+def _runnable_pin(original: Run, what: str) -> dict[str, Any]:
+    """The run's pin (recorded, or computed for runs older than pins).
+
+    Raises:
+        ReproductionError: If the run recorded neither a notebook nor a history (409).
+    """
+    pin = original.extra.get("pin") if "pin" in original.extra else compute_pin(original)
+    if pin is None:
+        raise ReproductionError(
+            f"run {original.id} cannot be {what}: it recorded neither a notebook nor an "
+            "execution history",
+            code=409,
+        )
+    return dict(pin)
 
 
 @dataclass
@@ -231,13 +241,7 @@ def prepare_pinned_notebook(store: RunStore, original: Run, folder: str) -> Pinn
             injected, or its kernel is not installed.
     """
     params = _checked_params(original.params)
-    pin = original.extra.get("pin") if "pin" in original.extra else compute_pin(original)
-    if pin is None:
-        raise ReproductionError(
-            f"run {original.id} cannot be run again: it recorded neither a notebook nor an "
-            "execution history",
-            code=409,
-        )
+    pin = _runnable_pin(original, "run again")
     kernel = original.kernel_name or _snapshot_kernel(store, original) or "python3"
     missing = _missing_kernel(kernel)
     if missing is not None:
