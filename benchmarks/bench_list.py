@@ -135,7 +135,7 @@ def fill_store(directory: Path, runs: list[dict[str, Any]]) -> float:
 
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def in_process(directory: Path, repeat: int = 20) -> dict[str, Any]:
@@ -146,7 +146,7 @@ def in_process(directory: Path, repeat: int = 20) -> dict[str, Any]:
     store = open_store(StoreLocation.for_directory(str(directory)))
     try:
         where = parse_filter(FILTER)
-        engine = store._engine  # noqa: SLF001 - a benchmark may look inside
+        engine = store._engine
         counts: dict[str, float] = {}
         plans: dict[str, list[str]] = {}
         page_s: list[float] = []
@@ -167,7 +167,7 @@ def in_process(directory: Path, repeat: int = 20) -> dict[str, Any]:
             counts[label] = statistics.median(samples) * 1e3
         sort = parse_sort(SORT)
         for _ in range(repeat):
-            store._count_cache.clear()  # noqa: SLF001
+            store._count_cache.clear()
             t = time.perf_counter()
             page = store.list_runs(where=where, sort=sort, limit=100)
             page_s.append(time.perf_counter() - t)
@@ -205,7 +205,7 @@ def explain_page(store: Any, where: Any) -> list[str]:
         .order_by(m.c.value.desc(), m.c.run_id.desc())
         .limit(100)
     )
-    engine = store._engine  # noqa: SLF001
+    engine = store._engine
     compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
         return [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-import bench_list  # noqa: E402
+import bench_list
 
 HERE = Path(__file__).resolve().parent
 BROWSER_SCRIPT = HERE / "_sidebar_browser.js"

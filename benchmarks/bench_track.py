@@ -85,7 +85,7 @@ def ours(runs: int, points: int) -> dict[str, float]:
         quiet.append(timed(tracked_quiet))
         diffs.append(quiet[-1] - plain[-1])
     # The summary writes to stdout: keep it out of the report.
-    devnull = open(os.devnull, "w")  # noqa: SIM115
+    devnull = open(os.devnull, "w")
     real_stdout, sys.stdout = sys.stdout, devnull
     try:
         summary_diffs = []

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-try:
-    from ._version import __version__
-except ImportError:  # pragma: no cover - only in a source tree that was never built
-    __version__ = "0.0.0+unknown"
-
 # log_metric sits in training loops: export the buffering functions themselves, not wrappers
 # (tracking imports only the standard library and our models).
 from .tracking import log_metric, log_metrics
+from .version import __version__
 
 if TYPE_CHECKING:
     from .models import Run
@@ -64,8 +60,7 @@ def runs(
 def get_run(run_id: str) -> Run:
     """Return one run by id (raises ``RunNotFoundError`` if unknown)."""
     from .store import get_store
-    from .tracking import _tracker
+    from .tracking import drain_own_writes
 
-    if _tracker is not None:
-        _tracker.drain()  # this kernel's own runs first
+    drain_own_writes()  # this kernel's own runs first
     return get_store().get_run(run_id)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import MlopsError, NotFoundError
+from .execution import ExecutionCancelled
 from .models import format_datetime, utcnow
-from .reproduce import DEFAULT_TOLERANCE, ReproductionCancelled, Verdict, reproduce
-from .store.errors import StoreError
+from .reproduce import DEFAULT_TOLERANCE, Verdict, reproduce
 
 if TYPE_CHECKING:
     from .sweep import SweepResult
@@ -39,10 +40,8 @@ Runner = Callable[..., Verdict]
 SweepRunner = Callable[..., "SweepResult"]
 
 
-class JobNotFoundError(StoreError):
+class JobNotFoundError(NotFoundError):
     """No job has the requested id (jobs live in the server's memory)."""
-
-    code = 404
 
     def __init__(self, job_id: str) -> None:
         super().__init__(f"job {job_id!r} not found")
@@ -269,16 +268,13 @@ class JobManager:
                 progress=progress,
                 cancel=job.cancel_event,
             )
-        except ReproductionCancelled:
+        except ExecutionCancelled:
             job.append_log("cancelled")
             with self._lock:
                 self._end(job, "cancelled")
             return
-        except StoreError as exc:
-            self._fail(job, str(exc))
-            return
         except Exception as exc:  # a job must end whatever happens
-            self._fail(job, f"{type(exc).__name__}: {exc}")
+            self._fail(job, exc)
             return
         job.append_log(f"verdict: {verdict.status}")
         for cause in verdict.causes:
@@ -305,11 +301,8 @@ class JobManager:
                 progress=progress,
                 cancel=job.cancel_event,
             )
-        except StoreError as exc:
-            self._fail(job, str(exc))
-            return
         except Exception as exc:  # a job must end whatever happens
-            self._fail(job, f"{type(exc).__name__}: {exc}")
+            self._fail(job, exc)
             return
         job.counts = result.sweep.counts()
         for execution in result.sweep.executions:
@@ -318,7 +311,11 @@ class JobManager:
         with self._lock:
             self._end(job, "cancelled" if job.cancel_event.is_set() else "succeeded")
 
-    def _fail(self, job: Job, message: str) -> None:
+    def _fail(self, job: Job, error: Exception) -> None:
+        # Our own errors say what went wrong in words; anything else is named by its type.
+        message = (
+            str(error) if isinstance(error, MlopsError) else f"{type(error).__name__}: {error}"
+        )
         job.append_log(f"error: {message}")
         with self._lock:
             job.error = message

@@ -82,80 +82,17 @@ def _unquote(value: str | None) -> str | None:
     return value
 
 
-_MAX_NOTEBOOKS_SEARCHED = 20
-
-
 def notebook_path(shell: Any, raw_cell: str = "") -> str | None:
-    """The notebook the kernel runs for, if it can be known.
+    """The notebook the kernel runs for, if it can be known (see
+    :func:`mlops_jupyter.capture.discovery.find_notebook`)."""
+    from .capture.discovery import find_notebook
 
-    JupyterLab's sessions pass ``JPY_SESSION_NAME`` (ipykernel also exposes it as
-    ``__session__``), a path relative to the server root while the kernel runs in the
-    notebook's folder; our papermill runs set ``MLOPS_JUPYTER_NOTEBOOK``. The session name is
-    fixed when the kernel starts, so after a rename (``Untitled.ipynb`` → ``train.ipynb``) it
-    points at nothing: then the notebook in the kernel's folder whose saved cells contain
-    ``raw_cell`` is taken, or, in a Jupyter session, the only notebook there.
-    """
-    candidates = [
-        os.environ.get("MLOPS_JUPYTER_NOTEBOOK"),
-        shell.user_ns.get("__session__"),
-        os.environ.get("JPY_SESSION_NAME"),
-    ]
-    cwd = os.getcwd()
-    in_session = False
-    for value in candidates:
-        if not isinstance(value, str) or not value.endswith(".ipynb"):
-            continue
-        in_session = True
-        options = [value] if os.path.isabs(value) else []
-        options += [os.path.join(cwd, os.path.basename(value)), os.path.join(cwd, value)]
-        for option in options:
-            if os.path.isfile(option):
-                return os.path.abspath(option)
-    return _search_notebook(cwd, raw_cell, in_session)
-
-
-_listing_cache: dict[str, tuple[int, list[str]]] = {}
-
-
-def _notebooks_in(folder: str) -> list[str]:
-    """The ``.ipynb`` names in ``folder``, listed again only when the folder changed."""
-    mtime = os.stat(folder).st_mtime_ns
-    cached = _listing_cache.get(folder)
-    if cached is not None and cached[0] == mtime:
-        return cached[1]
-    names = sorted(n for n in os.listdir(folder) if n.endswith(".ipynb"))
-    _listing_cache[folder] = (mtime, names)
-    return names
-
-
-def _search_notebook(folder: str, raw_cell: str, in_session: bool) -> str | None:
-    try:
-        names = _notebooks_in(folder)
-    except OSError:
-        return None
-    if not names or len(names) > _MAX_NOTEBOOKS_SEARCHED:
-        return None
-    paths = [os.path.join(folder, n) for n in names]
-    if raw_cell:
-        from .capture.notebook import NotebookReadError, notebook_contains_source, read_notebook
-
-        matches = []
-        for path in paths:
-            try:
-                if notebook_contains_source(read_notebook(path), raw_cell):
-                    matches.append(path)
-            except (OSError, NotebookReadError):
-                continue
-        if len(matches) == 1:
-            return matches[0]
-    if in_session and len(paths) == 1:
-        return paths[0]
-    return None
+    return find_notebook(os.getcwd(), raw_cell, session_name=shell.user_ns.get("__session__"))
 
 
 def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
     """Run ``cell`` as a tracked run; the cell's own result and exceptions pass through."""
-    __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in tracebacks
+    __tracebackhide__ = True
     cwd = os.getcwd()
     opts = parse_options(args, cwd)
     raw = _last_cell.get("raw_cell")
@@ -222,7 +159,7 @@ def run_body(shell: Any, body: str, execution_count: int) -> Any:
     Exceptions propagate unchanged, so the kernel reports the cell as failed (papermill and
     nbclient rely on that) and IPython shows the usual traceback.
     """
-    __tracebackhide__ = True  # noqa: F841
+    __tracebackhide__ = True
     code = shell.transform_cell(body)
     tree = ast.parse(code)
     last: ast.expr | None = None
@@ -231,11 +168,12 @@ def run_body(shell: Any, body: str, execution_count: int) -> Any:
     filename = shell.compile.cache(code, execution_count, raw_code=body)
     flags = shell.compile.flags
     namespace = shell.user_ns
-    exec(compile(tree, filename, "exec", flags=flags, dont_inherit=True), namespace)
+    # The user's own cell, run as IPython would run it: executing it is the point.
+    exec(compile(tree, filename, "exec", flags=flags, dont_inherit=True), namespace)  # noqa: S102
     if last is None:
         return None
     expr = compile(ast.Expression(last), filename, "eval", flags=flags, dont_inherit=True)
-    value = eval(expr, namespace)
+    value = eval(expr, namespace)  # noqa: S307 - the last expression of the user's cell
     return None if code.rstrip().endswith(";") else value
 
 

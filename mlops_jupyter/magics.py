@@ -51,7 +51,7 @@ class TrackMagics(Magics):
         A bare ``%%track`` records the cell source, notebook snapshot, execution history,
         literal parameters, environment, git state and status.
         """
-        __tracebackhide__ = True  # noqa: F841 - keep tracebacks about the user's code
+        __tracebackhide__ = True
         args = parse_argstring(self.track, line)
         from .kernel import track_cell
 

@@ -1,9 +1,9 @@
 """The run filter language, sort keys, and the shape of a page of listed runs.
 
 A filter such as ``params.lr < 0.1 and (status = "finished" or name ~ "base")`` is parsed
-into a small immutable AST (:func:`parse_filter`), then compiled into a SQLAlchemy Core
-expression on the store's tables (:func:`compile_filter`): values are always bound
-parameters, never spliced into SQL text.
+into a small immutable AST (:func:`parse_filter`). Backends compile the AST themselves (the
+SQL store in :mod:`mlops_jupyter.store.sql.listing`, with values always bound parameters,
+never spliced into SQL text); this module imports no database library.
 
 Grammar (keywords are case-insensitive)::
 
@@ -30,10 +30,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Union
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select, true
-
+from .errors import InvalidArgumentError
 from .models import GitInfo, Run, RunStatus, format_datetime, json_safe, parse_datetime
-from .store.errors import InvalidArgumentError
 
 __all__ = [
     "COLUMN_ATTRIBUTES",
@@ -49,8 +47,6 @@ __all__ = [
     "QuerySyntaxError",
     "RunPage",
     "SortKey",
-    "compile_count",
-    "compile_filter",
     "format_filter",
     "parse_filter",
     "parse_sort",
@@ -392,134 +388,6 @@ def format_filter(node: FilterNode) -> str:
         return f"not ({format_filter(node.item)})"
     joiner = " and " if isinstance(node, And) else " or "
     return "(" + joiner.join(f"({format_filter(i)})" for i in node.items) + ")"
-
-
-# -- compilation to SQL -------------------------------------------------------------------
-
-
-def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
-    if op == "~":
-        result: ColumnElement[bool] = column.icontains(value, autoescape=True)
-        return result
-    ops: dict[str, Any] = {
-        "=": column.__eq__,
-        "!=": column.__ne__,
-        "<": column.__lt__,
-        "<=": column.__le__,
-        ">": column.__gt__,
-        ">=": column.__ge__,
-    }
-    compared: ColumnElement[bool] = ops[op](value)
-    return compared
-
-
-def _compile_comparison(node: Comparison, membership: bool) -> ColumnElement[bool]:
-    from .store.schema import metrics, params, runs, tags
-
-    field, op, value = node.field, node.op, node.value
-    column: Any
-    if field.kind == "column":
-        column = runs.c[field.name]
-        if value is None:
-            result: ColumnElement[bool] = column.is_(None) if op == "=" else column.is_not(None)
-            return result
-        compared = _compare(column, op, value)
-        if column.nullable:
-            # NULL would make the comparison NULL, and "not" of it NULL too: a missing
-            # value must compare false, so that "not" of it is true.
-            return and_(column.is_not(None), compared)
-        return compared
-
-    table = {"params": params, "metrics": metrics, "tags": tags}[field.kind]
-    conditions = _keyed_conditions(node)
-
-    def present() -> ColumnElement[bool]:
-        if membership:
-            return runs.c.id.in_(select(table.c.run_id).where(*conditions))
-        return exists(select(1).where(table.c.run_id == runs.c.id, *conditions))
-
-    if value is None and op == "=":
-        return not_(present())
-    return present()
-
-
-def _keyed_conditions(node: Comparison) -> list[ColumnElement[bool]]:
-    """Conditions on the child table (params, metrics, tags) for one comparison."""
-    from .store.schema import metrics, params, tags
-
-    field, op, value = node.field, node.op, node.value
-    table = {"params": params, "metrics": metrics, "tags": tags}[field.kind]
-    conditions: list[ColumnElement[bool]] = [table.c.key == field.name]
-    column: Any
-    if value is None:
-        if field.kind == "params":
-            conditions.append(params.c.value_json != "null")
-        elif field.kind == "metrics":
-            conditions.append(metrics.c.value.is_not(None))
-        return conditions
-    if field.kind == "params":
-        if op == "~":
-            column = func.coalesce(params.c.value_text, params.c.value_json)
-        elif isinstance(value, bool):
-            column, value = params.c.value_json, "true" if value else "false"
-        elif isinstance(value, int | float):
-            column = params.c.value_num
-        else:
-            column = params.c.value_text
-    else:
-        column = table.c.value
-    conditions.append(_compare(column, op, value))
-    return conditions
-
-
-def compile_filter(node: FilterNode | None, *, membership: bool = False) -> ColumnElement[bool]:
-    """Compile a filter AST into a boolean SQLAlchemy expression over the ``runs`` table.
-
-    Args:
-        node: The AST (None: every run).
-        membership: How conditions on params, metrics and tags are written. False:
-            correlated ``EXISTS`` subqueries, probing the child table's primary key
-            (``run_id``, ``key``) once per run examined: best when the query stops early
-            (a page). True: ``runs.id IN (SELECT run_id ...)``, reading the matching child
-            rows once from the ``(key, value, run_id)`` index: best when every run is
-            examined (a count).
-
-    Returns:
-        An expression for ``select(runs).where(...)``.
-    """
-    if node is None:
-        return true()
-    if isinstance(node, Comparison):
-        return _compile_comparison(node, membership)
-    if isinstance(node, Not):
-        return not_(compile_filter(node.item, membership=membership))
-    parts = [compile_filter(i, membership=membership) for i in node.items]
-    return and_(*parts) if isinstance(node, And) else or_(*parts)
-
-
-def compile_count(node: FilterNode | None) -> Select[Any]:
-    """Compile a query counting the runs that match a filter.
-
-    A filter that is one comparison on a param, metric or tag (not ``= null``) is counted
-    on that table alone: (``run_id``, ``key``) is its primary key, so each run has at most
-    one row there, and the ``(key, value, run_id)`` index answers without touching the runs.
-
-    Args:
-        node: The AST (None: every run).
-
-    Returns:
-        A ``SELECT count(*)`` statement.
-    """
-    from .store.schema import metrics, params, runs, tags
-
-    if (
-        isinstance(node, Comparison)
-        and node.field.kind != "column"
-        and not (node.value is None and node.op == "=")
-    ):
-        table = {"params": params, "metrics": metrics, "tags": tags}[node.field.kind]
-        return select(func.count()).select_from(table).where(*_keyed_conditions(node))
-    return select(func.count()).select_from(runs).where(compile_filter(node, membership=True))
 
 
 # -- sorting ------------------------------------------------------------------------------

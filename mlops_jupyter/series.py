@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .store.errors import InvalidArgumentError
+from .errors import InvalidArgumentError
 
 __all__ = ["MAX_POINTS", "MIN_POINTS", "SampledSeries", "downsample"]
 

@@ -7,19 +7,16 @@ the same summary as ``text/plain``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from .formatting import format_value
 from .models import Run
 
 _MAX_ITEMS = 8
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return format_value(value, width=40, missing="null")
 
 
 def _items(mapping: dict[str, Any]) -> str:

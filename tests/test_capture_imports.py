@@ -11,7 +11,7 @@ MODULES = [
     "mlops_jupyter.capture",
     "mlops_jupyter.capture.source",
     "mlops_jupyter.capture.values",
-    "mlops_jupyter.capture.redact",
+    "mlops_jupyter.redaction",
     "mlops_jupyter.capture.files",
     "mlops_jupyter.capture.environment",
     "mlops_jupyter.capture.git",

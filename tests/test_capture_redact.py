@@ -1,4 +1,4 @@
-"""Tests for mlops_jupyter.capture.redact (secrets are never stored)."""
+"""Tests for mlops_jupyter.redaction (secrets are never stored)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from mlops_jupyter.capture import redact
-from mlops_jupyter.capture.redact import (
+from mlops_jupyter import redaction as redact
+from mlops_jupyter.redaction import (
     ENV_ALLOWLIST,
     REDACTED,
     capture_environment_variables,

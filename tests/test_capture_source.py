@@ -244,7 +244,7 @@ def test_override_numpy_like_scalar_is_written_as_python_number() -> None:
     "value", [object(), float("nan"), float("inf"), set(), [1, object()], {"k": print}]
 )
 def test_override_rejects_non_literal_values(value: object) -> None:
-    with pytest.raises(ValueError, match="cannot override parameter 'lr'.*not a Python literal"):
+    with pytest.raises(ValueError, match=r"cannot override parameter 'lr'.*not a Python literal"):
         apply_param_overrides("lr = 0.1\n", {"lr": value})
 
 

@@ -1,4 +1,4 @@
-"""Team-scale load: 8 real kernels × 250 tracked runs at once while the server lists runs.
+"""Team-scale load: 8 real kernels x 250 tracked runs at once while the server lists runs.
 
 The issue's figure, on both backends: 2,000 runs, none lost, no error shown to any user
 (no failed cell, no warning printed by a tracked cell, no failed listing), and a database

@@ -19,14 +19,12 @@ import pytest
 from _notebooks import LOAD, write_notebook
 from jupyter_client.manager import KernelManager
 
+from mlops_jupyter.errors import ConflictError, InvalidArgumentError
 from mlops_jupyter.models import NotebookInfo, Run, RunStatus
-from mlops_jupyter.reproduce import (
-    ReproductionError,
-    compare_metrics,
-    reproduce,
-)
+from mlops_jupyter.pin import compute_pin
+from mlops_jupyter.reproduce import reproduce
 from mlops_jupyter.store import get_store
-from mlops_jupyter.tracking import compute_pin
+from mlops_jupyter.verdict import compare_metrics
 
 pytestmark = pytest.mark.kernel
 
@@ -287,7 +285,7 @@ def test_injected_parameter_name_is_refused_before_anything_runs(tmp_path: Path)
         status=RunStatus.FINISHED,
     )
     store.create_run(run)
-    with pytest.raises(ReproductionError, match="invalid parameter name") as info:
+    with pytest.raises(InvalidArgumentError, match="invalid parameter name") as info:
         reproduce(run.id, workdir=str(tmp_path))
     assert info.value.code == 400
     assert not marker.exists()
@@ -310,7 +308,7 @@ def test_missing_kernel_spec_fails_naming_it(tmp_path: Path) -> None:
 
 
 def test_bad_tolerance_is_refused() -> None:
-    with pytest.raises(ReproductionError):
+    with pytest.raises(InvalidArgumentError):
         reproduce("0" * 32, tolerance=0)
 
 
@@ -380,8 +378,6 @@ def test_cli_reproduce_json_and_exit_codes(tmp_path: Path, monkeypatch: pytest.M
 def test_run_without_notebook_or_history_cannot_be_reproduced(tmp_path: Path) -> None:
     run = Run.new("exp", source="%%track\nx = 1", status=RunStatus.FINISHED)
     get_store().create_run(run)
-    with pytest.raises(
-        ReproductionError, match="neither a notebook nor an execution history"
-    ) as info:
+    with pytest.raises(ConflictError, match="neither a notebook nor an execution history") as info:
         reproduce(run.id, workdir=str(tmp_path))
     assert info.value.code == 409

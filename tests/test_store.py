@@ -627,9 +627,9 @@ def hold_write_lock(db: Path, seconds: float) -> tuple[Any, Any]:
 def test_lock_held_longer_than_busy_timeout_is_retried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_jupyter.store import sql
+    from mlops_jupyter.store.sql import database
 
-    monkeypatch.setattr(sql, "_BUSY_TIMEOUT_MS", 20)
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 20)
     with sqlite_store(tmp_path) as store:
         store.create_run(make_run())  # every pooled connection now has the short timeout
         _, thread = hold_write_lock(tmp_path / "runs.db", 0.5)
@@ -645,10 +645,10 @@ def test_lock_held_longer_than_busy_timeout_is_retried(
 def test_lock_never_released_gives_a_store_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_jupyter.store import sql
+    from mlops_jupyter.store.sql import database
 
-    monkeypatch.setattr(sql, "_BUSY_TIMEOUT_MS", 20)
-    monkeypatch.setattr(sql, "_LOCK_DEADLINE_S", 0.2)
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 20)
+    monkeypatch.setattr(database, "LOCK_DEADLINE_S", 0.2)
     with sqlite_store(tmp_path) as store:
         _, thread = hold_write_lock(tmp_path / "runs.db", 1.0)
         with pytest.raises(StoreError, match="stayed locked"):
@@ -662,7 +662,7 @@ def test_write_transactions_take_the_lock_up_front(tmp_path: Path) -> None:
 
     statements: list[str] = []
     with sqlite_store(tmp_path) as store:
-        engine = store._engine  # type: ignore[attr-defined]
+        engine = store.engine  # type: ignore[attr-defined]
 
         @event.listens_for(engine, "before_cursor_execute")
         def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -687,7 +687,7 @@ def test_full_database_is_a_507_and_leaves_it_unchanged(tmp_path: Path) -> None:
     with sqlite_store(tmp_path) as store:
         kept = make_run(params={"a": 1})
         store.create_run(kept)
-        engine = store._engine  # type: ignore[attr-defined]
+        engine = store.engine  # type: ignore[attr-defined]
         with engine.connect() as conn:
             pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar())
         engine.dispose()

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from mlops_jupyter.errors import InvalidArgumentError
 from mlops_jupyter.store.blobs import (
     BlobStore,
     FsspecBlobStore,
@@ -29,9 +30,8 @@ from mlops_jupyter.store.blobs import (
     is_url,
     open_blob_store,
 )
-from mlops_jupyter.store.errors import BlobNotFoundError, InvalidArgumentError, StoreError
-from mlops_jupyter.store.location import resolve_store_location
-from mlops_jupyter.sweep import sweeps_folder
+from mlops_jupyter.store.errors import BlobNotFoundError, StoreError
+from mlops_jupyter.store.location import resolve_store_location, sweeps_folder
 
 KINDS = ["local", "memory", "file"]
 
@@ -492,11 +492,13 @@ def test_sweeps_stay_local_when_blobs_are_remote(tmp_path: Path, monkeypatch: An
     monkeypatch.setenv("MLOPS_JUPYTER_BLOBS", "s3://bucket/blobs")
     sqlite = "sqlite:///" + (tmp_path / "db" / "runs.db").as_posix()
     # Beside the database, where they are without MLOPS_JUPYTER_BLOBS.
-    assert sweeps_folder(sqlite) == str(tmp_path / "db" / "sweeps")
+    assert sweeps_folder(resolve_store_location(override=sqlite)) == str(tmp_path / "db" / "sweeps")
     default = tmp_path / "home" / ".local" / "share" / "mlops-jupyter" / "sweeps"
-    assert sweeps_folder("postgresql://u@db/runs") == str(default)
+    assert sweeps_folder(resolve_store_location(override="postgresql://u@db/runs")) == str(default)
     monkeypatch.setenv("MLOPS_JUPYTER_BLOBS", str(tmp_path / "shared" / "blobs"))
-    assert sweeps_folder("postgresql://u@db/runs") == str(tmp_path / "shared" / "sweeps")
+    assert sweeps_folder(resolve_store_location(override="postgresql://u@db/runs")) == str(
+        tmp_path / "shared" / "sweeps"
+    )
     monkeypatch.setenv("MLOPS_JUPYTER_BLOBS", "s3://bucket/blobs")
     location = resolve_store_location(override=sqlite)
-    assert sweeps_folder(location=location) == str(tmp_path / "db" / "sweeps")
+    assert sweeps_folder(location) == str(tmp_path / "db" / "sweeps")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from mlops_jupyter.redaction import mask_url
 from mlops_jupyter.store.location import (
     StoreLocation,
     default_store_dir,
-    mask_url,
     normalize_db_url,
     resolve_store_location,
 )

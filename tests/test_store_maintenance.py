@@ -19,16 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from mlops_jupyter.errors import InvalidArgumentError
 from mlops_jupyter.models import FileRecord, GitInfo, NotebookInfo, Run, RunStatus
+from mlops_jupyter.redaction import mask_url
 from mlops_jupyter.store import open_store
 from mlops_jupyter.store.base import RunStore
 from mlops_jupyter.store.blobs import BlobStore, FsspecBlobStore
-from mlops_jupyter.store.errors import (
-    InvalidArgumentError,
-    StoreCorruptedError,
-    StoreUnavailableError,
-)
-from mlops_jupyter.store.location import StoreLocation, mask_url, resolve_store_location
+from mlops_jupyter.store.errors import StoreCorruptedError, StoreUnavailableError
+from mlops_jupyter.store.location import StoreLocation, resolve_store_location, sweeps_folder
 from mlops_jupyter.store.maintenance import (
     CheckReport,
     check_location,
@@ -38,7 +36,6 @@ from mlops_jupyter.store.maintenance import (
     read_schema_revision,
 )
 from mlops_jupyter.store.schema import SCHEMA_REVISION
-from mlops_jupyter.sweep import sweeps_folder
 
 HOUR = 3600.0
 
@@ -277,7 +274,7 @@ def test_sweep_manifests_and_spooled_runs_keep_their_blobs(
     orphan = store.blobs.put_bytes(b"nobody's")
     for sha in (in_sweep, in_spool, orphan):
         age_blob(store.blobs, sha, 2 * HOUR)
-    folder = Path(sweeps_folder(location=location))
+    folder = Path(sweeps_folder(location))
     folder.mkdir(parents=True)
     (folder / f"{uuid.uuid4().hex}.json").write_text(json.dumps({"notebook_sha256": in_sweep}))
     spool = Spool(spool_dir_for(location.db_url))

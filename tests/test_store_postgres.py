@@ -311,7 +311,7 @@ def test_connections_time_out_after_5_s_unless_the_url_says(
 
     def timeout_of(url: str) -> str | None:
         with open_store(location(url, tmp_path)) as store:
-            engine = store._engine  # type: ignore[attr-defined]
+            engine = store.engine  # type: ignore[attr-defined]
             with engine.connect() as conn:
                 params: dict[str, str] = conn.connection.driver_connection.info.get_parameters()
                 return params.get("connect_timeout")
@@ -331,7 +331,7 @@ def test_url_without_a_driver_uses_psycopg_3(
     loc = location(bare, tmp_path)
     assert loc.db_url == postgres_url
     with open_store(loc) as store:
-        assert store._engine.dialect.driver == "psycopg"  # type: ignore[attr-defined]
+        assert store.engine.dialect.driver == "psycopg"  # type: ignore[attr-defined]
         store.create_run(Run.new("e"))
         assert store.count_runs() == 1
 
@@ -345,7 +345,7 @@ def test_password_is_never_shown(
     with open_store(location(url, tmp_path)) as store:
         assert isinstance(store, SqlRunStore)
         assert SECRET not in repr(store) and SECRET not in repr(store.location)
-        assert SECRET not in str(store._engine.url)
+        assert SECRET not in str(store.engine.url)
         assert SECRET not in store.location.description and SECRET in store.location.db_url
     missing = with_password(postgres_cluster.url("no_such_database"))
     with pytest.raises(StoreUnavailableError) as info:
@@ -357,7 +357,7 @@ def test_password_is_never_shown(
         quoting = sqlalchemy.exc.OperationalError(
             "SELECT 1", None, psycopg.OperationalError(f"bad password {SECRET!r}")
         )
-        assert SECRET not in str(store._translate(quoting))
+        assert SECRET not in str(store.database.faults.translate(quoting))
 
 
 def test_missing_driver_says_what_to_install(postgres_url: str, tmp_path: Path) -> None:
@@ -400,7 +400,7 @@ def test_deadlock_victim_transaction_is_retried(
 ) -> None:
     run = Run.new("e", params={"a": 1})
     pg_store.create_run(run)
-    engine = pg_store._engine  # type: ignore[attr-defined]
+    engine = pg_store.engine  # type: ignore[attr-defined]
     failures: list[str | None] = []
 
     @sqlalchemy.event.listens_for(engine, "handle_error")
@@ -455,12 +455,12 @@ def test_errors_are_translated_by_what_they_mean(pg_store: RunStore) -> None:
 
     # Real psycopg exceptions, as the server would raise them (a full disk cannot be made
     # on demand here).
-    full = pg_store._translate(
+    full = pg_store.database.faults.translate(
         wrapped(psycopg.errors.DiskFull('could not extend file "base/1/2": No space left'))
     )
     assert isinstance(full, StoreFullError) and full.code == 507
     assert "unchanged" in str(full) and "could not extend" in str(full)
-    quota = pg_store._translate(
+    quota = pg_store.database.faults.translate(
         wrapped(psycopg.errors.IoError("could not write to file: Disk quota exceeded"))
     )
     assert isinstance(quota, StoreFullError)
@@ -470,12 +470,14 @@ def test_errors_are_translated_by_what_they_mean(pg_store: RunStore) -> None:
         psycopg.errors.ConnectionFailure("connection failure"),
         psycopg.OperationalError("connection failed: Connection refused"),
     ):
-        error = pg_store._translate(wrapped(unavailable))
+        error = pg_store.database.faults.translate(wrapped(unavailable))
         assert isinstance(error, StoreUnavailableError) and error.code == 503, unavailable
-    generic = pg_store._translate(wrapped(psycopg.errors.UniqueViolation("duplicate key")))
+    generic = pg_store.database.faults.translate(
+        wrapped(psycopg.errors.UniqueViolation("duplicate key"))
+    )
     assert type(generic) is StoreError and generic.code == 500
     # Retried in _transact, never translated into a failure of their own.
-    from mlops_jupyter.store.sql import _classify
+    from mlops_jupyter.store.sql.faults import classify as _classify
 
     for retried in (psycopg.errors.SerializationFailure(), psycopg.errors.DeadlockDetected()):
         assert _classify(wrapped(retried), "postgresql") == "retry"

@@ -241,7 +241,7 @@ def test_two_adopters_at_once_apply_each_orphan_once(store: RunStore, tmp_path: 
     ]
     applied = [int(p.communicate(timeout=60)[0]) for p in procs]
     # Each orphan is replayed by exactly one adopter, unless a second one took it after the
-    # first had removed it (then it is gone): 6 runs × 2 writes in all, at most.
+    # first had removed it (then it is gone): 6 runs x 2 writes in all, at most.
     assert sum(applied) == 12
     assert len(store.search_runs(experiment="orphans")) == 6
     for run in store.search_runs(experiment="orphans"):

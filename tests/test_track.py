@@ -342,9 +342,9 @@ def test_secrets_never_reach_the_store(
 
 
 def test_log_metric_outside_a_tracked_cell_warns_once(shell: InteractiveShell, capsys: Any) -> None:
-    import mlops_jupyter.tracking as tracking
+    import mlops_jupyter.tracking.context as context
 
-    tracking._warned_outside = False
+    context._warned_outside = False
     run(
         shell,
         "import mlops_jupyter\nmlops_jupyter.log_metric('x', 1)\nmlops_jupyter.log_metric('x', 2)",

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .redact import capture_environment_variables
+from ..redaction import capture_environment_variables
 
 __all__ = ["EnvironmentCapture", "normalize_package_name", "query_gpus", "scan_packages"]
 
@@ -254,7 +254,7 @@ def query_gpus(timeout: float = 2.0) -> list[dict[str, Any]]:
         "--format=csv,noheader",
     ]
     try:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 - nvidia-smi found on PATH, fixed argv
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -288,7 +288,7 @@ def _kill_group(process: Any) -> None:
     try:
         # A process stuck in the driver may not die; do not wait for it forever.
         process.communicate(timeout=0.5)
-    except Exception:
+    except Exception:  # noqa: S110 - a stuck driver process is abandoned, not our problem
         pass
 
 

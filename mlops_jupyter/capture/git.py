@@ -16,14 +16,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .redact import redact_text, strip_url_credentials
+from ..redaction import redact_text, strip_url_credentials
 
-__all__ = ["GitState", "capture_git"]
+__all__ = ["GIT_ENV", "HARDENING_OPTIONS", "GitState", "capture_git"]
 
 _log = logging.getLogger(__name__)
 
 # Options put before the subcommand of every call.
-_HARDENING_OPTIONS = (
+HARDENING_OPTIONS = (
     "-c",
     "core.fsmonitor=false",
     "-c",
@@ -36,7 +36,7 @@ _HARDENING_OPTIONS = (
     "color.ui=false",
 )
 _DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--no-color", "--ignore-submodules=dirty")
-_ENV = {
+GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -189,7 +189,7 @@ class _GitRunner:
         return remaining if remaining > 0.01 else None
 
     def _command(self, args: list[str]) -> list[str]:
-        return [self.executable, *_HARDENING_OPTIONS, *self.extra_options, *args]
+        return [self.executable, *HARDENING_OPTIONS, *self.extra_options, *args]
 
     def run(self, args: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> bytes | None:
         """stdout of a git command, or None on error, timeout or an unexpected exit code."""
@@ -206,7 +206,7 @@ class _GitRunner:
                 strip_newline_in_stdout=False,
                 # GitPython refuses kill_after_timeout on Windows.
                 kill_after_timeout=None if sys.platform == "win32" else remaining,
-                env=_ENV,
+                env=GIT_ENV,
             )
         except Exception as exc:
             _log.debug("git %s failed: %s", args[0], exc)
@@ -214,8 +214,7 @@ class _GitRunner:
         if status not in ok_codes:
             _log.debug("git %s exited with %s: %r", args[0], status, stderr[:500])
             return None
-        assert isinstance(stdout, bytes)
-        return stdout
+        return stdout if isinstance(stdout, bytes) else None
 
     def run_limited(self, args: list[str], limit: int) -> tuple[bytes, bool] | None:
         """(first ``limit`` bytes of stdout, whether there was more), or None on error.
@@ -228,7 +227,7 @@ class _GitRunner:
             return None
         try:
             handle = self.git.Git(self.working_dir).execute(
-                self._command(args), as_process=True, env=_ENV
+                self._command(args), as_process=True, env=GIT_ENV
             )
         except Exception as exc:
             _log.debug("git %s failed: %s", args[0], exc)

@@ -28,6 +28,7 @@ __all__ = [
     "notebook_contains_source",
     "notebook_from_history",
     "read_notebook",
+    "source_sha256",
 ]
 
 _CACHE_SIZE = 8  # notebooks kept in memory (a kernel usually serves one)
@@ -349,3 +350,8 @@ def _join_source(value: Any) -> str:
     if isinstance(value, list):
         return "".join(part for part in value if isinstance(part, str))
     return ""
+
+
+def source_sha256(source: str) -> str:
+    """The sha256 of a cell source, normalized (see :func:`normalize_source`)."""
+    return hashlib.sha256(normalize_source(source).encode("utf-8")).hexdigest()

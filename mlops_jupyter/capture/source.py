@@ -469,11 +469,13 @@ class _LineOffsets:
 
 def _end_lineno(node: ast.AST) -> int:
     end = getattr(node, "end_lineno", None)
-    assert isinstance(end, int)
+    if not isinstance(end, int):  # pragma: no cover - ast always sets it since Python 3.8
+        raise ValueError(f"no end position on {type(node).__name__}")
     return end
 
 
 def _end_col(node: ast.AST) -> int:
     end = getattr(node, "end_col_offset", None)
-    assert isinstance(end, int)
+    if not isinstance(end, int):  # pragma: no cover - ast always sets it since Python 3.8
+        raise ValueError(f"no end position on {type(node).__name__}")
     return end

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InvalidArgumentError
 from .errors import (
     BlobNotFoundError,
-    InvalidArgumentError,
     RunAlreadyExistsError,
     RunNotFoundError,
     StoreCorruptedError,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .base import RunStore
 
 __all__ = [
+    "BACKENDS",
     "BlobNotFoundError",
     "InvalidArgumentError",
     "RunAlreadyExistsError",
@@ -42,7 +44,19 @@ __all__ = [
     "resolve_store_location",
 ]
 
-_SQL_SCHEMES = frozenset({"sqlite", "postgresql"})
+
+def _open_sql(location: StoreLocation) -> RunStore:
+    from .sql import SqlRunStore
+
+    return SqlRunStore(location)
+
+
+#: Backends by URL scheme (the part before ``+driver``): ``BACKENDS[scheme](location)``
+#: opens a store. A deployment may register another one.
+BACKENDS: dict[str, Callable[[StoreLocation], RunStore]] = {
+    "sqlite": _open_sql,
+    "postgresql": _open_sql,
+}
 
 _cache: dict[str, RunStore] = {}
 _cache_pid = os.getpid()
@@ -74,15 +88,13 @@ def open_store(location: StoreLocation | None = None) -> RunStore:
         StoreError: If the database cannot be opened.
     """
     location = location or resolve_store_location()
-    scheme = location.db_url.split(":", 1)[0].split("+", 1)[0].lower()
-    if scheme not in _SQL_SCHEMES:
+    opener = BACKENDS.get(location.scheme)
+    if opener is None:
         raise InvalidArgumentError(
             f"unsupported store URL {location.description!r}: use a directory, a sqlite:// "
             "or a postgresql:// URL"
         )
-    from .sql import SqlRunStore
-
-    return SqlRunStore(location)
+    return opener(location)
 
 
 def get_store(location: StoreLocation | None = None) -> RunStore:
@@ -100,9 +112,7 @@ def get_store(location: StoreLocation | None = None) -> RunStore:
         if _cache_pid != os.getpid():
             # Forked child: the parent's connections are not ours to use or close.
             for store in _cache.values():
-                forget = getattr(store, "_forget_after_fork", None)
-                if forget is not None:
-                    forget()
+                store.forget_after_fork()
             _cache.clear()
             _cache_pid = os.getpid()
         cached = _cache.get(location.db_url)

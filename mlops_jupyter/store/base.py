@@ -11,14 +11,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ..errors import NotFoundError
 from ..models import MetricPoint, Run, RunStatus, dumps_strict
 from .blobs import BlobStore
-from .errors import StoreError
 
 if TYPE_CHECKING:
-    # The query module imports SQLAlchemy; only the SQL backend needs it at run time.
     from ..query import FilterNode, RunPage, SortKey
     from ..series import SampledSeries
+    from .location import StoreLocation
 
 __all__ = ["RunStore"]
 
@@ -38,11 +38,12 @@ def _copy_json(value: Any) -> Any:
 
 
 class RunStore(ABC):
-    """Contract of a run store (shaped like MLflow's ``AbstractStore``).
+    r"""Contract of a run store (shaped like MLflow's ``AbstractStore``).
 
     Backends implement the abstract primitives; listing, counting and JSON-blob helpers are
     built on them and may be overridden with faster versions. Every method may raise
-    :class:`~mlops_jupyter.store.errors.StoreError` subclasses.
+    :class:`~mlops_jupyter.errors.MlopsError` subclasses (the store's own are
+    :class:`~mlops_jupyter.store.errors.StoreError`\ s).
 
     Args:
         blobs: The blob store holding large, repeated parts of runs and artifacts.
@@ -191,6 +192,17 @@ class RunStore(ABC):
     def close(self) -> None:
         """Release connections; the store must not be used afterwards."""
 
+    @property
+    @abstractmethod
+    def location(self) -> StoreLocation:
+        """Where the store is: its database URL (for spools) and blob root."""
+
+    def forget_after_fork(self) -> None:  # noqa: B027 - optional hook, no-op by default
+        """In a forked child process: drop the parent's connections without closing them.
+
+        The default does nothing (a store without pooled connections).
+        """
+
     # -- helpers ----------------------------------------------------------------------
 
     @property
@@ -269,14 +281,14 @@ class RunStore(ABC):
 
         Raises:
             RunNotFoundError: If the run is not stored.
-            StoreError: With code 404 if the run has no points for ``key``.
+            NotFoundError: If the run has no points for ``key``.
             InvalidArgumentError: If ``max_points`` is below 2.
         """
         from ..series import downsample
 
         rows = self.metric_step_values(run_id, key)
         if not rows:
-            raise StoreError(f"run {run_id!r} has no metric series {key!r}", code=404)
+            raise NotFoundError(f"run {run_id!r} has no metric series {key!r}")
         return downsample(rows, max_points)
 
     def put_json_blob(self, obj: Any, *, fsync: bool = False) -> str:
@@ -297,7 +309,7 @@ class RunStore(ABC):
             try:
                 if memo[0] == obj:
                     return memo[1]
-            except Exception:  # e.g. an array inside, whose == is elementwise
+            except Exception:  # noqa: S110 - e.g. an array inside, whose == is elementwise
                 pass
         try:
             # Fast path: skip json_safe's walk when there is no NaN/Infinity; the bytes

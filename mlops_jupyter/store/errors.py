@@ -1,14 +1,16 @@
-"""Errors raised by the run store.
+"""Errors of the run store: the store's own branch of :class:`~mlops_jupyter.errors.MlopsError`.
 
-Each carries an HTTP-ish ``code`` so the web layer can map any store failure to a response
-in one place.
+Bad arguments are the generic :class:`~mlops_jupyter.errors.InvalidArgumentError`; what is
+here is specific to keeping runs: an unknown run or blob, a duplicate id, and a database
+that is corrupted, unreachable or full.
 """
 
 from __future__ import annotations
 
+from ..errors import ConflictError, MlopsError, NotFoundError, UnavailableError
+
 __all__ = [
     "BlobNotFoundError",
-    "InvalidArgumentError",
     "RunAlreadyExistsError",
     "RunNotFoundError",
     "StoreCorruptedError",
@@ -18,29 +20,15 @@ __all__ = [
 ]
 
 
-class StoreError(Exception):
-    """Base class of every error raised by the store.
+class StoreError(MlopsError):
+    """A failure of the run store itself (code 500 unless a subclass or the caller says).
 
     Attributes:
-        code: HTTP-ish status code describing the failure (500 unless a subclass says
-            otherwise).
+        code: HTTP-ish status code describing the failure.
     """
 
-    code: int = 500
 
-    def __init__(self, message: str, *, code: int | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-
-
-class InvalidArgumentError(StoreError):
-    """An argument was malformed (bad sha256, negative limit, unknown status, ...)."""
-
-    code = 400
-
-
-class RunNotFoundError(StoreError):
+class RunNotFoundError(StoreError, NotFoundError):
     """No run has the requested id.
 
     Attributes:
@@ -54,7 +42,7 @@ class RunNotFoundError(StoreError):
         self.run_id = run_id
 
 
-class RunAlreadyExistsError(StoreError):
+class RunAlreadyExistsError(StoreError, ConflictError):
     """``create_run`` was given an id that is already stored.
 
     Attributes:
@@ -68,7 +56,7 @@ class RunAlreadyExistsError(StoreError):
         self.run_id = run_id
 
 
-class BlobNotFoundError(StoreError):
+class BlobNotFoundError(StoreError, NotFoundError):
     """No blob has the requested sha256.
 
     Attributes:
@@ -104,7 +92,7 @@ class StoreCorruptedError(StoreError):
         self.path = path
 
 
-class StoreUnavailableError(StoreError):
+class StoreUnavailableError(StoreError, UnavailableError):
     """The database cannot be reached: server down, network, refused or dropped connection.
 
     Nothing was written by the failed operation (or, for a connection lost during a commit,

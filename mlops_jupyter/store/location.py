@@ -10,22 +10,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..redaction import mask_url
+
 __all__ = [
     "BLOBS_ENV_VAR",
     "DB_FILENAME",
     "STORE_ENV_VAR",
     "StoreLocation",
     "default_store_dir",
-    "mask_url",
     "normalize_db_url",
     "resolve_store_location",
+    "sweeps_folder",
 ]
 
 STORE_ENV_VAR = "MLOPS_JUPYTER_STORE"
 BLOBS_ENV_VAR = "MLOPS_JUPYTER_BLOBS"
 DB_FILENAME = "runs.db"
 _BLOBS_DIRNAME = "blobs"
-_SECRET_QUERY_KEYS = {"password", "passwd", "pwd", "secret", "token", "sslpassword"}
 # PostgreSQL URLs without a driver: SQLAlchemy would pick psycopg2 (and reject "postgres:",
 # which libpq and many hosting services use); the store's driver is psycopg 3.
 _PG_DEFAULT_DRIVER = "postgresql+psycopg"
@@ -78,8 +79,7 @@ class StoreLocation:
         """The blob root safe to log or show: a directory, or the URL with secrets masked."""
         if "://" not in self.blob_root:
             return self.blob_root
-        # fsspec chains URLs with "::" (simplecache::s3://...): mask each link.
-        return "::".join(mask_url(part) for part in self.blob_root.split("::"))
+        return mask_url(self.blob_root)
 
     @property
     def sqlite_path(self) -> str | None:
@@ -128,40 +128,6 @@ def default_store_dir(environ: Mapping[str, str] | None = None) -> Path:
         return Path(xdg) / "mlops-jupyter"
     home = env.get("HOME") or os.path.expanduser("~")
     return Path(os.path.abspath(home)) / ".local" / "share" / "mlops-jupyter"
-
-
-def mask_url(url: str) -> str:
-    """Return ``url`` with its password (and password-like query values) replaced by ``***``.
-
-    Args:
-        url: A database URL such as ``postgresql://user:secret@host/db``.
-
-    Returns:
-        The URL safe to log or show, e.g. ``postgresql://user:***@host/db``.
-    """
-    # Imported here: only URL settings need it, and this module loads with every kernel.
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, hostinfo = netloc.rpartition("@")
-            if ":" in userinfo:
-                user = userinfo.split(":", 1)[0]
-                netloc = f"{user}:***@{hostinfo}"
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            if any(k.lower() in _SECRET_QUERY_KEYS for k, _ in pairs):
-                query = urlencode(
-                    [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs],
-                    safe="*",
-                )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        # An unparsable URL may still hold a secret: show only its scheme.
-        return url.split("://", 1)[0] + "://***"
 
 
 def normalize_db_url(url: str) -> str:
@@ -234,3 +200,24 @@ def resolve_store_location(
     else:
         blob_root = default_store_dir(env) / _BLOBS_DIRNAME
     return StoreLocation(db_url=db_url, blob_root=str(blob_root), description=mask_url(db_url))
+
+
+def sweeps_folder(location: StoreLocation) -> str:
+    """Where the manifests of the store's sweeps are kept: ``sweeps/`` beside its blobs.
+
+    Blobs on an fsspec URL (``MLOPS_JUPYTER_BLOBS=s3://...``) have no local folder beside
+    them, and a manifest is rewritten with a local atomic rename: the manifests then go where
+    the blobs would be without that setting (beside a SQLite database, else in the default
+    store directory), so setting it does not move them.
+
+    Args:
+        location: The store.
+
+    Returns:
+        The folder (not created).
+    """
+    if "://" not in location.blob_root:
+        return os.path.join(os.path.dirname(location.blob_root), "sweeps")
+    database = location.sqlite_path
+    base = os.path.dirname(database) if database is not None else str(default_store_dir())
+    return os.path.join(base, "sweeps")

@@ -15,30 +15,33 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, exists, func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
-from .base import RunStore
-from .blobs import BlobInfo, BlobStore, _url_secrets, open_blob_store, validate_sha256
-from .errors import (
-    BlobNotFoundError,
-    InvalidArgumentError,
-    StoreCorruptedError,
-    StoreError,
-    StoreUnavailableError,
+from ..errors import InvalidArgumentError
+from .blobs import BlobInfo, BlobStore, open_blob_store, validate_sha256
+from .errors import BlobNotFoundError
+from .location import StoreLocation, sweeps_folder
+from .sql.readonly import (
+    ReadOnlyConnection,
+    change_seq,
+    database_problems,
+    display_name,
+    faults_for,
+    known_revisions,
+    readonly_engine,
+    schema_revision,
 )
-from .location import StoreLocation
-from .schema import SCHEMA_REVISION, metric_steps, metrics, params, runs, store_state, tags
+
+if TYPE_CHECKING:
+    from .sql import SqlRunStore
+from .schema import SCHEMA_REVISION, runs
 
 __all__ = [
     "CheckReport",
@@ -59,7 +62,6 @@ _SCAN_BATCH = 1000
 _BUSY_TIMEOUT_S = 5.0
 # A sha256 anywhere in a sweep manifest or a spool file (whatever its format version).
 _SHA_TOKEN = re.compile(rb"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
-_CORRUPT_MARKERS = ("not a database", "malformed", "file is encrypted", "disk image")
 
 
 @dataclass
@@ -192,14 +194,16 @@ class MigrateReport:
 # --------------------------------------------------------------------------- entry points
 
 
-def check_store(store: RunStore, *, prune_orphans_older_than: float | None = None) -> CheckReport:
+def check_store(
+    store: SqlRunStore, *, prune_orphans_older_than: float | None = None
+) -> CheckReport:
     """Check an open SQL store: its database and its blobs.
 
     See :func:`check_location`, which does the same without opening the store (an open
     store has already been migrated, so its schema is always current).
 
     Args:
-        store: A :class:`~mlops_jupyter.store.sql.SqlRunStore`.
+        store: An open SQL store.
         prune_orphans_older_than: Delete unreferenced blobs written more than this many
             seconds ago (None: delete nothing).
 
@@ -207,15 +211,11 @@ def check_store(store: RunStore, *, prune_orphans_older_than: float | None = Non
         The report.
 
     Raises:
-        InvalidArgumentError: If ``store`` is not a SQL store, or the age is negative.
+        InvalidArgumentError: If the age is negative.
         StoreCorruptedError: If the database file is not a database.
         StoreUnavailableError: If the database cannot be reached.
     """
-    engine = getattr(store, "_engine", None)
-    location = getattr(store, "location", None)
-    if not isinstance(engine, Engine) or not isinstance(location, StoreLocation):
-        raise InvalidArgumentError(f"cannot check {type(store).__name__}: not a SQL store")
-    return _Checker(engine, location, store.blobs).run(prune_orphans_older_than)
+    return _Checker(store.engine, store.location, store.blobs).run(prune_orphans_older_than)
 
 
 def check_location(
@@ -253,7 +253,7 @@ def check_location(
             reached.
         StoreError: If the blob store cannot be opened.
     """
-    engine = _readonly_engine(location)
+    engine = readonly_engine(location)
     try:
         blobs = open_blob_store(location.blob_root)
         return _Checker(engine, location, blobs).run(prune_orphans_older_than)
@@ -283,7 +283,7 @@ def prune_orphans(
         StoreError: As :func:`check_location`.
     """
     _check_age(older_than)
-    engine = _readonly_engine(location)
+    engine = readonly_engine(location)
     try:
         blobs = open_blob_store(location.blob_root)
         _Checker(engine, location, blobs).prune(report, older_than)
@@ -305,10 +305,10 @@ def read_schema_revision(location: StoreLocation) -> str | None:
     path = location.sqlite_path
     if path is not None and not os.path.exists(path):
         return None
-    engine = _readonly_engine(location)
+    engine = readonly_engine(location)
     try:
-        with _Connection(engine, _display(location), _url_secrets(location.db_url)) as conn:
-            return _revision(conn)
+        with ReadOnlyConnection(engine, faults_for(location)) as conn:
+            return schema_revision(conn)
     finally:
         engine.dispose()
 
@@ -337,151 +337,7 @@ def migrate_store(location: StoreLocation) -> MigrateReport:
         migrated = bool(store.migrated)
     finally:
         store.close()
-    return MigrateReport(_display(location), before, SCHEMA_REVISION, migrated)
-
-
-# --------------------------------------------------------------------------- the database
-
-
-def _display(location: StoreLocation) -> str:
-    return location.sqlite_path or location.description
-
-
-def _readonly_engine(location: StoreLocation) -> Engine:
-    display = _display(location)
-    path = location.sqlite_path
-    if location.scheme == "sqlite":
-        if path is None:
-            raise InvalidArgumentError(f"cannot check an in-memory database ({display})")
-        if not os.path.isfile(path):
-            raise StoreUnavailableError(path, "no such file (nothing was recorded there yet?)")
-        # mode=ro: SQLite itself refuses every write, so a corrupted file stays as it was.
-        uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
-
-        def connect() -> sqlite3.Connection:
-            return sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, check_same_thread=False)
-
-        return create_engine("sqlite://", creator=connect, poolclass=NullPool)
-    try:
-        engine = create_engine(location.db_url, poolclass=NullPool)
-    except (ImportError, SQLAlchemyError) as exc:  # e.g. the driver is not installed
-        detail = str(exc)
-        for secret in _url_secrets(location.db_url):
-            detail = detail.replace(secret, "***")
-        raise StoreError(f"cannot open the run database {display}: {detail}") from None
-
-    @event.listens_for(engine, "begin")
-    def _read_only(conn: Connection) -> None:
-        # Per transaction rather than in the connection's options, which the URL may set
-        # (e.g. a search_path). Give up rather than queue behind a migration's lock.
-        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-        conn.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
-
-    return engine
-
-
-class _Connection:
-    """``with _Connection(engine, display) as conn``: database errors become StoreErrors."""
-
-    def __init__(self, engine: Engine, display: str, secrets: list[str] | None = None) -> None:
-        self._engine = engine
-        self._display = display
-        self._secrets = secrets or []
-        self._conn: Connection | None = None
-
-    def __enter__(self) -> Connection:
-        try:
-            self._conn = self._engine.connect()
-        except SQLAlchemyError as exc:
-            raise _translate(exc, self._display, self._secrets) from None
-        return self._conn
-
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        assert self._conn is not None
-        try:
-            self._conn.close()
-        except SQLAlchemyError:
-            pass
-        if isinstance(exc, SQLAlchemyError):
-            raise _translate(exc, self._display, self._secrets) from None
-
-
-def _translate(exc: SQLAlchemyError, display: str, secrets: list[str]) -> StoreError:
-    raw = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
-    detail = " ".join(raw.split())
-    for secret in secrets:
-        detail = detail.replace(secret, "***")
-    lowered = detail.lower()
-    if any(marker in lowered for marker in _CORRUPT_MARKERS):
-        return StoreCorruptedError(display, detail)
-    if "unable to open database" in lowered or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    ):
-        return StoreUnavailableError(display, detail)
-    if isinstance(exc, DBAPIError) and not isinstance(exc.orig, sqlite3.Error):
-        # A driver error with no SQLSTATE is psycopg's "no usable connection"; class 08 is
-        # "connection exception".
-        state = getattr(exc.orig, "sqlstate", None)
-        if state is None or str(state).startswith("08"):
-            return StoreUnavailableError(display, detail)
-    return StoreError(f"database error ({display}): {detail}")
-
-
-def _revision(conn: Connection) -> str | None:
-    from sqlalchemy import inspect
-
-    if not inspect(conn).has_table("alembic_version"):
-        return None
-    found = sorted(
-        str(v) for v in conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
-    )
-    return ", ".join(found) or None
-
-
-def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    from .sql import alembic_config
-
-    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-
-
-def _database_problems(conn: Connection, backend: str, has_schema: bool) -> list[str]:
-    problems: list[str] = []
-    if backend == "sqlite":
-        lines = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
-        if lines != ["ok"]:
-            shown = "; ".join(lines[:_INTEGRITY_LINES])
-            more = (
-                f" (and {len(lines) - _INTEGRITY_LINES} more)"
-                if len(lines) > _INTEGRITY_LINES
-                else ""
-            )
-            problems.append(f"the database failed its integrity check: {shown}{more}")
-        dangling: dict[str, int] = {}
-        for row in conn.exec_driver_sql("PRAGMA foreign_key_check"):
-            dangling[str(row[0])] = dangling.get(str(row[0]), 0) + 1
-        for name, count in sorted(dangling.items()):
-            problems.append(f"{count} row(s) of table {name} belong to no run")
-        return problems
-    # PostgreSQL enforces the foreign keys, unless someone dropped or disabled them.
-    for child in (params, metrics, metric_steps, tags) if has_schema else ():
-        orphaned = ~exists().where(runs.c.id == child.c.run_id)
-        rows = conn.execute(select(func.count()).select_from(child).where(orphaned)).scalar()
-        if rows:
-            problems.append(f"{rows} row(s) of table {child.name} belong to no run")
-    return problems
-
-
-def _change_seq(conn: Connection) -> int | None:
-    """The store's change counter, or None before schema 0002 (which added it)."""
-    from sqlalchemy import inspect
-
-    # Asked first: on PostgreSQL a failed query would abort the whole transaction.
-    if not inspect(conn).has_table(store_state.name):
-        return None
-    value = conn.execute(select(store_state.c.change_seq)).scalar()
-    return None if value is None else int(value)
+    return MigrateReport(display_name(location), before, SCHEMA_REVISION, migrated)
 
 
 # --------------------------------------------------------------------------- references
@@ -503,11 +359,10 @@ class _References:
         except InvalidArgumentError:
             self.invalid.append(f"run {run_id} has an invalid {what} hash {sha!r:.80}")
             return
-        assert isinstance(sha, str)
-        kept = self.refs.setdefault(sha, [])
+        kept = self.refs.setdefault(str(sha), [])
         if len(kept) < _REFS_KEPT:
             kept.append((run_id, what))
-        self.counts[sha] = self.counts.get(sha, 0) + 1
+        self.counts[str(sha)] = self.counts.get(str(sha), 0) + 1
 
 
 def _scan_runs(conn: Connection, found: _References) -> int:
@@ -550,14 +405,11 @@ def _record_blobs(data: Any) -> Iterator[tuple[object, str]]:
 
 def _file_references(location: StoreLocation) -> set[str]:
     """Blob hashes named by sweep manifests and by this machine's spooled (unwritten) runs."""
-    from ..sweep import sweeps_folder
     from .spool import pending_files, spool_dir_for
 
     files: list[Path] = []
     try:
-        files += [
-            p for p in Path(sweeps_folder(location=location)).iterdir() if p.suffix == ".json"
-        ]
+        files += [p for p in Path(sweeps_folder(location)).iterdir() if p.suffix == ".json"]
     except (FileNotFoundError, NotADirectoryError):
         pass
     files += list(pending_files(spool_dir_for(location.db_url)))
@@ -579,16 +431,16 @@ class _Checker:
         self.engine = engine
         self.location = location
         self.blobs = blobs
-        self.display = _display(location)
-        self.secrets = _url_secrets(location.db_url)
+        self.display = display_name(location)
+        self.faults = faults_for(location)
         self.report = CheckReport(
             location=self.display,
             blobs_location=location.blobs_description,
             backend=location.scheme,
         )
 
-    def _db(self) -> _Connection:
-        return _Connection(self.engine, self.display, self.secrets)
+    def _db(self) -> ReadOnlyConnection:
+        return ReadOnlyConnection(self.engine, self.faults)
 
     def run(self, prune_older_than: float | None) -> CheckReport:
         _check_age(prune_older_than)
@@ -603,15 +455,15 @@ class _Checker:
         started = time.monotonic()
         report = self.report
         with self._db() as conn:
-            report.schema_revision = _revision(conn)
-            report.problems += _database_problems(
+            report.schema_revision = schema_revision(conn)
+            report.problems += database_problems(
                 conn, report.backend, report.schema_revision is not None
             )
         has_runs = report.schema_revision is not None
         if report.schema_revision is None:
             report.problems.append("the database has no schema (run `mlops-jupyter store migrate`)")
         elif report.schema_revision != SCHEMA_REVISION:
-            known = _known_revisions()
+            known = known_revisions()
             if report.schema_revision in known:
                 report.problems.append(
                     f"the schema is at revision {report.schema_revision}, this version of "
@@ -630,7 +482,7 @@ class _Checker:
         found = _References()
         if has_runs:
             with self._db() as conn:
-                report.change_seq = _change_seq(conn)
+                report.change_seq = change_seq(conn)
                 report.runs = _scan_runs(conn, found)
         report.problems += found.invalid
         report.blobs_referenced = len(found.counts)
@@ -678,7 +530,7 @@ class _Checker:
         # reused one of these blobs (a blob that exists is not written again).
         with self._db() as conn:
             seq = report.change_seq
-            if seq is None or _change_seq(conn) != seq:
+            if seq is None or change_seq(conn) != seq:
                 again = _References()
                 _scan_runs(conn, again)
                 fresh: set[str] = set(again.counts)

@@ -41,9 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import MlopsError
 from ..models import MetricPoint, Run
 from .base import RunStore
-from .errors import RunAlreadyExistsError, StoreError
+from .errors import RunAlreadyExistsError
 
 __all__ = [
     "SPOOL_ENV_VAR",
@@ -99,7 +100,7 @@ def is_retryable(exc: BaseException) -> bool:
     too long, and operating-system errors (a full or unmounted blob location); False for
     mistakes that replaying cannot fix (an unknown run, a malformed value).
     """
-    if isinstance(exc, StoreError):
+    if isinstance(exc, MlopsError):
         return exc.code in (503, 507) or "stayed locked" in str(exc)
     return isinstance(exc, OSError)
 
@@ -108,7 +109,7 @@ def is_disk_full(exc: BaseException) -> bool:
     """Whether ``exc`` (or its cause) says that a disk or quota is full."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, StoreError) and seen.code == 507:
+        if isinstance(seen, MlopsError) and seen.code == 507:
             return True
         if isinstance(seen, OSError) and seen.errno in _FULL_ERRNOS:
             return True

@@ -1,8 +1,12 @@
-"""Keeping secrets out of what is recorded.
+"""Keeping secrets out of what is recorded, logged or shown: the one place that scrubs.
 
 Secrets are never stored: environment variables are captured from an allowlist only, URLs
 lose their credentials, and text (diffs, environment values) has well-known token formats
-masked before it leaves this module.
+masked before it leaves this module. Settings that must hold a secret (a database URL with
+its password, an fsspec URL with a token) are shown through :func:`mask_url`, and error
+messages that may quote one go through a :class:`Scrubber` that knows it.
+
+Stdlib only, and cheap to import: the kernel extension loads it.
 """
 
 from __future__ import annotations
@@ -12,14 +16,20 @@ from collections.abc import Mapping
 
 __all__ = [
     "ENV_ALLOWLIST",
+    "MASK",
     "REDACTED",
+    "Scrubber",
     "capture_environment_variables",
     "is_secret_name",
+    "mask_url",
     "redact_text",
     "strip_url_credentials",
+    "url_secrets",
 ]
 
 REDACTED = "***REDACTED***"
+#: What replaces a password in a URL that is shown (``postgresql://user:***@host/db``).
+MASK = "***"
 
 # Variables that change numerical results or the devices used, and hold no secret.
 ENV_ALLOWLIST: frozenset[str] = frozenset(
@@ -208,7 +218,7 @@ def strip_url_credentials(url: str) -> str:
     scheme, netloc, rest = match.group("scheme", "netloc", "rest")
     userinfo, at, host = netloc.rpartition("@")
     if at:
-        user, colon, _password = userinfo.partition(":")
+        user, _colon, _password = userinfo.partition(":")
         if scheme.lower() in _SSH_SCHEMES and user and not is_secret_name(user):
             netloc = f"{user}@{host}"
         else:
@@ -255,3 +265,108 @@ def _is_secret_query_part(part: str) -> bool:
 
     name = unquote_plus(part.partition("=")[0]).strip()
     return is_secret_name(name) or name.lower() in _SECRET_QUERY_NAMES
+
+
+# Query parameters of connection URLs whose value is a credential.
+_SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword"})
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with its password (and password-like query values) replaced by ``***``.
+
+    fsspec's chained URLs (``simplecache::s3://key:secret@bucket/x``) are masked link by
+    link.
+
+    Args:
+        url: A database or filesystem URL such as ``postgresql://user:secret@host/db``.
+
+    Returns:
+        The URL safe to log or show, e.g. ``postgresql://user:***@host/db``.
+    """
+    if "::" in url:
+        return "::".join(mask_url(part) for part in url.split("::"))
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hostinfo = netloc.rpartition("@")
+            if ":" in userinfo:
+                user = userinfo.split(":", 1)[0]
+                netloc = f"{user}:{MASK}@{hostinfo}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            if any(k.lower() in _SECRET_QUERY_KEYS for k, _ in pairs):
+                query = urlencode(
+                    [(k, MASK if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs],
+                    safe="*",
+                )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        # An unparsable URL may still hold a secret: show only its scheme.
+        return url.split("://", 1)[0] + "://" + MASK
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secret parts of a URL (password, secret query values), raw and percent-decoded.
+
+    Longest first, so that a secret containing another is replaced whole.
+    """
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    found: set[str] = set()
+    for link in url.split("::"):  # fsspec's chained URLs
+        try:
+            parts = urlsplit(link)
+            userinfo = parts.netloc.rpartition("@")[0]
+            if ":" in userinfo:
+                found.add(userinfo.split(":", 1)[1])
+            for key, value in parse_qsl(parts.query, keep_blank_values=True):
+                if key.lower() in _SECRET_QUERY_KEYS:
+                    found.add(value)
+        except ValueError:
+            continue
+    found |= {unquote(s) for s in found}
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+class Scrubber:
+    """Removes known secrets (and well-known token formats) from text before it is shown.
+
+    Driver and filesystem errors may quote the URL they were given, password included: a
+    store keeps a scrubber built from its URLs and passes every message through it.
+
+    Args:
+        urls: Settings that may hold credentials: each URL is replaced by its masked form,
+            then every secret part left anywhere by ``***``.
+    """
+
+    def __init__(self, *urls: str) -> None:
+        self._urls = [(url, mask_url(url)) for url in urls if url]
+        self._secrets = sorted(
+            {secret for url in urls if url for secret in url_secrets(url)},
+            key=len,
+            reverse=True,
+        )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The secrets this scrubber removes (longest first)."""
+        return tuple(self._secrets)
+
+    def __bool__(self) -> bool:
+        return bool(self._secrets)
+
+    def leaks(self, text: str) -> bool:
+        """Whether ``text`` quotes one of the secrets."""
+        return any(secret in text for secret in self._secrets)
+
+    def __call__(self, text: str) -> str:
+        """Return ``text`` with the URLs masked, the secrets and token formats removed."""
+        for url, masked in self._urls:
+            text = text.replace(url, masked)
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return redact_text(text)

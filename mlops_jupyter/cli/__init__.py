@@ -1,0 +1,62 @@
+"""The ``mlops-jupyter`` command line: a thin face over the core.
+
+Each module registers its commands (:func:`register`); errors of the core become an exit
+status in one place, :func:`exit_status`: 0 success, 1 a failure the command reports
+(diverged, unhealthy, an error of the store), 2 a usage error (bad arguments, an unknown
+run for commands that act on one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import MlopsError
+from ..version import __version__
+from . import reproduce, runs, store, sweep
+from .common import warn
+
+__all__ = ["build_parser", "exit_status", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``mlops-jupyter`` command."""
+    parser = argparse.ArgumentParser(
+        prog="mlops-jupyter", description="Experiment runs recorded by %%track."
+    )
+    parser.add_argument("--version", action="version", version=f"mlops-jupyter {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for module in (runs, reproduce, sweep, store):
+        module.register(commands)
+    return parser
+
+
+def exit_status(error: MlopsError, args: argparse.Namespace) -> int:
+    """The exit status of a command that failed with ``error``.
+
+    A bad argument (400) or an unknown id (404) is a usage error (2) for the commands that
+    act on something named on the command line; every other failure is 1.
+    """
+    usage = bool(getattr(args, "usage_errors", False))
+    return 2 if usage and error.code in (400, 404) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mlops-jupyter`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "limit", None) is not None and args.limit < 1:
+        parser.error("--limit must be a positive number")
+    try:
+        result: int = args.func(args)
+        return result
+    except MlopsError as exc:
+        warn(str(exc))
+        return exit_status(exc, args)
+    except BrokenPipeError:  # `mlops-jupyter runs list | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""Executing a notebook in a fresh kernel with papermill: shared by reproductions and sweeps.
+
+:func:`execute_notebook` starts the kernel in a given folder with extra environment
+variables (papermill's own ``cwd`` would ``os.chdir`` this whole process), injects the
+parameters, reports each cell as it starts, interrupts the running cell as soon as a
+cancel event is set, and says how the execution ended. :func:`wait_for_runs` waits until
+the runs the kernel reported are written.
+
+Plain Python: no Tornado, no IPython. papermill (seconds to import) is imported on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .links import read_report
+from .models import RunStatus
+
+if TYPE_CHECKING:
+    from .models import Run
+    from .store.base import RunStore
+
+__all__ = [
+    "CancelFilePoller",
+    "CellFailure",
+    "ExecutionCancelled",
+    "NotebookOutcome",
+    "execute_notebook",
+    "wait_for_runs",
+]
+
+#: ``progress(cell, total)``: a cell (1-based) of the notebook being executed starts.
+ProgressCallback = Callable[[int, int], None]
+
+
+class ExecutionCancelled(Exception):
+    """The execution was cancelled through its ``cancel`` event."""
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """A cell that raised.
+
+    Attributes:
+        cell_index: Its index in the notebook as given (papermill's injected parameters
+            cell not counted), from 0.
+        ename: The exception's name.
+        evalue: Its message.
+    """
+
+    cell_index: int
+    ename: str
+    evalue: str
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"cell_index", "ename", "evalue"}``."""
+        return {"cell_index": self.cell_index, "ename": self.ename, "evalue": self.evalue}
+
+
+@dataclass(frozen=True)
+class NotebookOutcome:
+    """How an execution ended: every cell ran, a cell raised, or nothing could run.
+
+    Attributes:
+        failure: The cell that raised, if one did.
+        error: Why the notebook could not be run at all (bad kernel, invalid notebook).
+    """
+
+    failure: CellFailure | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether every cell ran."""
+        return self.failure is None and self.error is None
+
+
+def execute_notebook(
+    notebook: str,
+    *,
+    parameters: Mapping[str, Any],
+    kernel_name: str,
+    cwd: str,
+    env: Mapping[str, str],
+    cancel: threading.Event,
+    progress: ProgressCallback | None = None,
+    output: str | None = None,
+) -> NotebookOutcome:
+    """Run ``notebook`` with papermill in a fresh kernel.
+
+    Args:
+        notebook: The notebook (kept as it is; the executed copy goes to ``output``).
+        parameters: Injected by papermill (names already checked).
+        kernel_name: The kernel spec.
+        cwd: The kernel's working folder.
+        env: Variables added to this process's environment for the kernel.
+        cancel: Set it to stop: checked as each cell starts, and the running cell is
+            interrupted (SIGINT to the kernel).
+        progress: Called as each cell starts, with its number (from 1) and the count
+            (papermill's injected parameters cell included).
+        output: Where the executed notebook is written (default: beside ``notebook``).
+
+    Returns:
+        How it ended.
+
+    Raises:
+        ExecutionCancelled: If ``cancel`` was set.
+        KeyboardInterrupt: If this process was interrupted (and ``cancel`` was not set).
+    """
+    from papermill.exceptions import PapermillExecutionError
+
+    if cancel.is_set():
+        raise ExecutionCancelled()
+    managers: list[Any] = []
+    manager_class = _kernel_manager_class(env, cwd, managers)
+    output = output or notebook[: -len(".ipynb")] + ".out.ipynb"
+    with open(notebook, encoding="utf-8") as handle:
+        total = len(json.load(handle).get("cells", [])) + (1 if parameters else 0)
+
+    def on_cell_start(cell: Any, cell_index: int) -> None:
+        if cancel.is_set():
+            raise ExecutionCancelled()
+        if progress is not None:
+            progress(cell_index + 1, total)
+
+    watcher = _CancelWatcher(cancel, managers)
+    watcher.start()
+    try:
+        _run_papermill(
+            notebook,
+            output,
+            parameters=parameters,
+            kernel_name=kernel_name,
+            manager_class=manager_class,
+            on_cell_start=on_cell_start,
+        )
+    except PapermillExecutionError as exc:
+        if cancel.is_set():
+            raise ExecutionCancelled() from None
+        index = _pinned_index(output, exc.cell_index)
+        return NotebookOutcome(failure=CellFailure(index, str(exc.ename), str(exc.evalue)))
+    except ExecutionCancelled:
+        raise
+    except (Exception, KeyboardInterrupt) as exc:
+        if cancel.is_set():
+            raise ExecutionCancelled() from None
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return NotebookOutcome(error=f"the notebook could not be run: {type(exc).__name__}: {exc}")
+    finally:
+        watcher.stop()
+    return NotebookOutcome()
+
+
+def wait_for_runs(
+    store: RunStore, report: str, slack: float = 10.0
+) -> tuple[list[str], Run | None]:
+    """The runs a kernel reported in ``report``, once written.
+
+    The kernel writes through a background thread and drains it as it exits, which the
+    execution waits for; ``slack`` seconds are allowed for a slow disk.
+
+    Returns:
+        Every reported run id, and the last one's run (None if it is not stored).
+    """
+    from .store.errors import RunNotFoundError
+
+    ids = read_report(report)
+    deadline = time.monotonic() + slack
+    last: Run | None = None
+    for run_id in ids:
+        while True:
+            try:
+                last = store.get_run(run_id)
+            except RunNotFoundError:
+                last = None
+            if last is not None and last.status is not RunStatus.RUNNING:
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    return ids, last
+
+
+def _run_papermill(
+    notebook: str,
+    output: str,
+    *,
+    parameters: Mapping[str, Any],
+    kernel_name: str,
+    manager_class: type[Any],
+    on_cell_start: Callable[[Any, int], None],
+) -> None:
+    """Execute ``notebook`` with papermill: nothing saved per cell, progress per cell."""
+    import papermill
+
+    _in_own_thread(
+        lambda: papermill.execute_notebook(
+            notebook,
+            output,
+            parameters=dict(parameters),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            kernel_manager_class=manager_class,
+            on_cell_start=on_cell_start,
+        )
+    )
+
+
+def _in_own_thread(work: Callable[[], object]) -> None:
+    """Run ``work`` on a new thread and wait for it, re-raising what it raised.
+
+    nbclient runs its event loop in a loop it keeps per thread (jupyter_core's
+    ``ensure_event_loop``); on a thread of our own that loop is ours to close afterwards, and
+    the caller's (a server's, a test's) is never touched.
+    """
+    raised: list[BaseException] = []
+
+    def target() -> None:
+        from jupyter_core.utils import ensure_event_loop
+
+        try:
+            work()
+        except BaseException as exc:  # handed to the caller below
+            raised.append(exc)
+        finally:
+            loop = ensure_event_loop()
+            if not loop.is_running():
+                loop.close()
+
+    thread = threading.Thread(target=target, name="mlops-execution-papermill", daemon=True)
+    thread.start()
+    thread.join()
+    if raised:
+        raise raised[0]
+
+
+def _pinned_index(output: str, index: int) -> int:
+    """The index of executed cell ``index`` in the notebook before papermill injected its
+    parameters cell."""
+    try:
+        with open(output, encoding="utf-8") as handle:
+            cells = json.load(handle).get("cells", [])
+    except (OSError, ValueError):
+        return index
+    for i, cell in enumerate(cells[:index]):
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        if "injected-parameters" in tags and i < index:
+            return index - 1
+    return index
+
+
+def _kernel_manager_class(env: Mapping[str, str], cwd: str, created: list[Any]) -> type[Any]:
+    """A kernel manager that starts its kernel in ``cwd`` with ``env`` added."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ExecutionKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            merged = dict(kw.pop("env", None) or os.environ)
+            merged.update(env)
+            kw["env"] = merged
+            kw["cwd"] = cwd
+            created.append(self)
+            await super().start_kernel(**kw)
+
+    return ExecutionKernelManager
+
+
+class _CancelWatcher:
+    """Interrupts the running cell as soon as the cancel event is set."""
+
+    def __init__(self, cancel: threading.Event, managers: list[Any]) -> None:
+        self._cancel = cancel
+        self._managers = managers
+        self._done = threading.Event()
+        self._thread = threading.Thread(
+            target=self._watch, name="mlops-execution-cancel", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.1):
+            if self._cancel.is_set():
+                for manager in self._managers:
+                    process = getattr(getattr(manager, "provisioner", None), "process", None)
+                    if process is not None and process.poll() is None:
+                        try:
+                            process.send_signal(signal.SIGINT)
+                        except OSError:
+                            pass
+                return
+
+
+class CancelFilePoller:
+    """Sets ``event`` once ``path`` exists: how a coordinator reaches workers anywhere.
+
+    Args:
+        path: The file whose appearance means "cancel".
+        event: The event to set.
+    """
+
+    def __init__(self, path: str, event: threading.Event) -> None:
+        self._path, self._event, self._done = path, event, threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="mlops-cancel-file", daemon=True)
+
+    def start(self) -> None:
+        """Start polling (every 0.2 s)."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._done.set()
+        self._thread.join(timeout=5)
+
+    def _poll(self) -> None:
+        while not self._done.wait(0.2):
+            if os.path.exists(self._path):
+                self._event.set()
+                return

@@ -1,0 +1,42 @@
+"""The REST handlers of ``/mlops-jupyter/api/``: thin faces over the core.
+
+Each handler reads the :class:`~mlops_jupyter.server.services.Services` from the web
+application's settings; errors map to HTTP in one place (:mod:`.base`).
+"""
+
+from __future__ import annotations
+
+from .base import BaseHandler
+from .jobs import JobHandler, JobsHandler, ReproduceHandler, SweepHandler, SweepsHandler
+from .runs import (
+    CompareHandler,
+    ExperimentsHandler,
+    MetricSeriesHandler,
+    RunBlobHandler,
+    RunHandler,
+    RunMetricsHandler,
+    RunsHandler,
+    StatusHandler,
+)
+
+__all__ = ["ROUTES", "URL_PREFIX", "BaseHandler"]
+
+#: Where the routes live, under the server's base URL.
+URL_PREFIX = "mlops-jupyter/api"
+
+ROUTES: list[tuple[str, type[BaseHandler]]] = [
+    ("status", StatusHandler),
+    ("runs", RunsHandler),
+    (r"runs/(?P<run_id>[^/]+)", RunHandler),
+    (r"runs/(?P<run_id>[^/]+)/blobs/(?P<kind>[^/]+)", RunBlobHandler),
+    (r"runs/(?P<run_id>[^/]+)/metrics", RunMetricsHandler),
+    # Metric keys may hold "/" (sent as %2F or as is) or spaces.
+    (r"runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricSeriesHandler),
+    (r"runs/(?P<run_id>[^/]+)/reproduce", ReproduceHandler),
+    ("jobs", JobsHandler),
+    (r"jobs/(?P<job_id>[^/]+)", JobHandler),
+    ("sweeps", SweepsHandler),
+    (r"sweeps/(?P<sweep_id>[^/]+)", SweepHandler),
+    ("compare", CompareHandler),
+    ("experiments", ExperimentsHandler),
+]

@@ -1,0 +1,132 @@
+"""The base of every REST handler: services from the settings, errors mapped to HTTP once.
+
+Every error the core raises is a :class:`~mlops_jupyter.errors.MlopsError` with a code: it
+becomes that status and ``{"message": ...}``, never a traceback; anything else is a 500 that
+says to look at the server log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+
+from ...errors import InvalidArgumentError, MlopsError
+from ...models import json_safe
+from ..services import SETTINGS_KEY, Services
+
+if TYPE_CHECKING:
+    from ...store.base import RunStore
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "BaseHandler",
+    "json_object",
+    "validate_job_id",
+    "validate_run_id",
+]
+
+_RUN_ID_RE = re.compile(r"[0-9a-f]{32}")
+_JOB_ID_RE = re.compile(r"[0-9a-f]{32}")
+_INT_RE = re.compile(r"[0-9]{1,12}")
+#: Largest request body accepted.
+MAX_BODY_BYTES = 64 * 1024
+
+
+class BaseHandler(APIHandler):
+    """Turns every error into ``{"message": ...}`` with the right status, never a traceback."""
+
+    @property
+    def services(self) -> Services:
+        """The core as this server uses it (see :mod:`mlops_jupyter.server.services`)."""
+        return cast("Services", self.settings[SETTINGS_KEY])
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """Log a client's mistake as one warning line; anything else with its traceback."""
+        # A client's mistake (bad filter, unknown id) is one warning line, not a traceback.
+        if isinstance(value, MlopsError) and value.code < 500:
+            self.log.warning(
+                "%d %s %s: %s", value.code, self.request.method, self.request.uri, value
+            )
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Answer ``{"message": ...}`` with the status the error's code says."""
+        message = self._reason
+        exc_info = kwargs.get("exc_info")
+        if exc_info is not None:
+            exc = exc_info[1]
+            if isinstance(exc, MlopsError):
+                status_code = exc.code
+                message = str(exc)
+            elif isinstance(exc, tornado.web.HTTPError):
+                message = exc.log_message or exc.reason or message
+            else:
+                message = "internal error in the mlops-jupyter server extension (see server log)"
+        self.set_status(status_code)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message}))
+
+    # -- helpers for the verbs ----------------------------------------------------------
+
+    def store(self) -> RunStore:
+        """The store this server uses (shared, opened on first use)."""
+        return self.services.store()
+
+    def finish_json(self, obj: Any) -> None:
+        """Answer with ``obj`` as strict JSON (non-finite floats as strings)."""
+        try:
+            # Usually nothing is left to replace: skip json_safe's walk over the whole body.
+            text = json.dumps(obj, allow_nan=False)
+        except ValueError:
+            text = json.dumps(json_safe(obj), allow_nan=False)
+        self.finish(text)
+
+    def int_argument(self, name: str, default: int, low: int, high: int) -> int:
+        """An integer query argument within ``[low, high]``, else a 400 saying the range."""
+        raw = self.get_query_argument(name, None)
+        if raw is None:
+            return default
+        value = int(raw) if _INT_RE.fullmatch(raw.strip()) else None
+        if value is None or not low <= value <= high:
+            raise InvalidArgumentError(
+                f"{name} must be an integer from {low} to {high}, got {raw!r:.40}"
+            )
+        return value
+
+
+def validate_run_id(run_id: str) -> str:
+    """Check a run id taken from a URL: 32 lowercase hex characters.
+
+    Raises:
+        InvalidArgumentError: Otherwise (a 400, before anything is looked up).
+    """
+    if _RUN_ID_RE.fullmatch(run_id) is None:
+        raise InvalidArgumentError(f"invalid run id {run_id!r:.80}: expected 32 lowercase hex")
+    return run_id
+
+
+def validate_job_id(job_id: str) -> str:
+    """Check a job id taken from a URL: 32 lowercase hex characters (a 400 otherwise)."""
+    if _JOB_ID_RE.fullmatch(job_id) is None:
+        raise InvalidArgumentError(f"invalid job id {job_id!r:.80}: expected 32 lowercase hex")
+    return job_id
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object (at most 64 KiB of UTF-8), else a 400."""
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidArgumentError(f"the request body must be at most {MAX_BODY_BYTES} bytes")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidArgumentError("the request body is not UTF-8") from None
+    except (ValueError, RecursionError):
+        raise InvalidArgumentError("the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidArgumentError("the request body must be a JSON object")
+    return data

@@ -1,0 +1,89 @@
+"""What the REST handlers work with: the store, the background jobs, the housekeeping.
+
+The extension application builds one :class:`Services` when the server starts and puts it
+in the web application's settings under ``"mlops_jupyter"``; handlers read it from there.
+Nothing here imports Tornado.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..store import get_store
+from ..store.housekeeping import Housekeeper
+from ..store.location import STORE_ENV_VAR, StoreLocation, resolve_store_location
+
+if TYPE_CHECKING:
+    from ..jobs import JobManager
+    from ..store.base import RunStore
+    from ..sweep import SweepResult
+    from ..verdict import Verdict
+
+__all__ = ["SETTINGS_KEY", "Services"]
+
+#: Key of the :class:`Services` in the Tornado application's settings.
+SETTINGS_KEY = "mlops_jupyter"
+
+#: At most one housekeeping pass (crashed runs, orphaned spools) in this many seconds: the
+#: sidebar polls the run list every second.
+STALE_CHECK_INTERVAL_S = 5.0
+
+
+class Services:
+    """The core, as one server uses it.
+
+    Args:
+        store_setting: The ``store`` traitlet: a directory or database URL ("" for the
+            environment's, else the per-user default). May change while the server runs.
+        reproduce_workers: Reproductions and sweeps run at the same time.
+    """
+
+    def __init__(self, store_setting: str = "", reproduce_workers: int = 2) -> None:
+        self.store_setting = store_setting
+        self.reproduce_workers = max(1, reproduce_workers)
+        self.housekeeping = Housekeeper(STALE_CHECK_INTERVAL_S)
+        self._jobs: JobManager | None = None
+
+    def location(self) -> StoreLocation:
+        """The store this server uses (the traitlet wins over the environment)."""
+        return resolve_store_location(override=self.store_setting or None)
+
+    def store(self) -> RunStore:
+        """The store this server uses (shared, opened on first use)."""
+        return get_store(self.location())
+
+    def kernel_env(self) -> dict[str, str]:
+        """Variables for the kernels this server starts, so they record where it reads."""
+        return {STORE_ENV_VAR: self.store_setting} if self.store_setting else {}
+
+    def jobs(self) -> JobManager:
+        """This server's job manager (created on first use)."""
+        if self._jobs is None:
+            from ..jobs import JobManager
+
+            self._jobs = JobManager(
+                self.reproduce_workers, runner=self._reproduce, sweep_runner=self._sweep
+            )
+        return self._jobs
+
+    def _reproduce(self, run_id: str, **kwargs: Any) -> Verdict:
+        from ..reproduce import reproduce
+
+        return reproduce(run_id, store=self.store(), kernel_env=self.kernel_env(), **kwargs)
+
+    def _sweep(self, run_id: str, *, grid: dict[str, list[Any]], **kwargs: Any) -> SweepResult:
+        from ..sweep import expand_grid, run_sweep
+
+        # Workers record into the store this server reads; the default is the environment's.
+        return run_sweep(
+            from_run=run_id,
+            combinations=expand_grid(grid),
+            grid=grid,
+            store=self.store_setting or None,
+            **kwargs,
+        )
+
+    def shutdown(self) -> None:
+        """Cancel running reproductions and sweeps."""
+        if self._jobs is not None:
+            self._jobs.shutdown()

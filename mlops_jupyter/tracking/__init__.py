@@ -1,0 +1,98 @@
+"""Recording runs: the IPython-free core behind ``%%track`` and ``log_metric``.
+
+* :mod:`.context` -- the cell being tracked, ``log_metric`` (cheap: loaded with the kernel
+  extension);
+* :mod:`.lifecycle` -- :class:`Tracker`, which begins and finishes runs;
+* :mod:`.steps` -- the capture steps, each isolated;
+* :mod:`.writer` -- the writer thread and its spool.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+# log_metric sits in training loops: the buffering functions themselves, not wrappers.
+from .context import CellContext, TrackOptions, log_metric, log_metrics
+
+if TYPE_CHECKING:
+    from ..models import Run
+    from .lifecycle import Tracker
+
+__all__ = [
+    "CellContext",
+    "TrackOptions",
+    "get_tracker",
+    "log_metric",
+    "log_metrics",
+    "run_row",
+    "runs",
+]
+
+_tracker: Tracker | None = None
+
+
+def get_tracker() -> Tracker:
+    """This process's tracker."""
+    global _tracker
+    if _tracker is None:
+        from .lifecycle import Tracker
+
+        _tracker = Tracker()
+    return _tracker
+
+
+def drain_own_writes() -> None:
+    """Wait until this process's queued runs are written (readers call this first)."""
+    if _tracker is not None:
+        _tracker.drain()
+
+
+def runs(
+    experiment: str | None = None, *, status: str | None = None, limit: int | None = None
+) -> Any:
+    """Runs from the store, newest first: a pandas DataFrame if pandas is installed.
+
+    Args:
+        experiment: Only runs of this experiment.
+        status: Only runs with this status (``finished``, ``failed``, ...).
+        limit: At most this many runs (default: all).
+    """
+    from ..models import RunStatus
+    from ..store import get_store
+    from ..store.housekeeping import reap
+
+    drain_own_writes()  # this kernel's own runs first
+    store = get_store()
+    reap(store)
+    found = store.search_runs(
+        experiment=experiment,
+        status=RunStatus(status) if status is not None else None,
+        limit=limit,
+    )
+    try:
+        import pandas as pd
+    except ImportError:
+        return found
+    rows = [run_row(run) for run in found]
+    frame = pd.DataFrame(rows)
+    if not rows:
+        frame = pd.DataFrame(
+            columns=["id", "name", "experiment", "status", "started_at", "ended_at", "duration"]
+        )
+    return frame
+
+
+def run_row(run: Run) -> dict[str, Any]:
+    """A flat row of a run: attributes, then ``params.*`` and ``metrics.*`` columns."""
+    row: dict[str, Any] = {
+        "id": run.id,
+        "name": run.name,
+        "experiment": run.experiment,
+        "status": run.status.value,
+        "started_at": run.started_at,
+        "ended_at": run.ended_at,
+        "duration": run.duration,
+    }
+    row.update({f"params.{k}": v for k, v in run.params.items()})
+    row.update({f"metrics.{k}": v for k, v in run.metrics.items()})
+    return row

@@ -1,0 +1,361 @@
+"""The capture steps of a tracked cell, each isolated: a failure is a warning, never an
+exception (a failed capture never breaks the user's cell).
+
+Parameters, the notebook snapshot, the environment, declared inputs, seeding, metric
+variables and artifacts; the links to a reproduction or a sweep that started the kernel;
+and the buffered metric points, validated and numbered.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ..capture.discovery import experiment_for_notebook
+from ..links import REPRODUCTION_ENV, SWEEP_ENV, append_report, read_link
+from ..models import ErrorInfo, FileRecord, MetricPoint, NotebookInfo, Run, RunStatus
+from .context import ActiveRun, CellContext, TrackOptions
+
+if TYPE_CHECKING:
+    from ..capture.environment import EnvironmentCapture
+    from ..capture.notebook import NotebookFile
+    from ..store.blobs import BlobStore
+
+__all__ = [
+    "EnvironmentStep",
+    "capture_artifacts",
+    "capture_inputs",
+    "capture_metric_vars",
+    "capture_notebook",
+    "capture_params",
+    "drain_points",
+    "error_info",
+    "mark_reproduction",
+    "mark_sweep",
+    "redact",
+    "seed",
+    "snapshot",
+    "status_for",
+]
+
+_MAX_METRIC_NAME = 250
+
+
+def capture_params(
+    active: ActiveRun, ctx: CellContext, opts: TrackOptions, notebook: NotebookFile | None
+) -> None:
+    """Parameters, lowest precedence first: the notebook's papermill ``parameters`` cell,
+    the values papermill injected, the cell's own literal assignments (after the injected
+    values were applied to them), then ``--param``."""
+    from ..capture.source import (
+        apply_param_overrides,
+        extract_literal_params,
+        parse_papermill_parameters,
+    )
+    from ..capture.values import to_json_value
+
+    run = active.run
+    params: dict[str, Any] = {}
+    injected: dict[str, Any] = {}
+    try:
+        if notebook is not None:
+            for cell in notebook.cells:
+                if cell.cell_type == "code" and "parameters" in cell.tags:
+                    params.update(extract_literal_params(cell.source))
+        for _, source in ctx.history[:-1]:
+            if not source.startswith("# Parameters"):
+                continue  # cheap pre-check: the history grows with every cell
+            found = parse_papermill_parameters(source)
+            if found is not None:
+                injected = found
+        if injected:
+            active.body, applied = apply_param_overrides(active.body, injected)
+            if applied:
+                run.extra["overrides_applied"] = sorted(applied)
+                # Record the code that really ran: the magic line, then the new body.
+                head = ctx.raw_cell.split("\n", 1)[0]
+                body = active.body
+                if not ctx.raw_cell.endswith("\n") and body.endswith("\n"):
+                    body = body[:-1]
+                run.source = f"{head}\n{body}"
+            run.extra["papermill_parameters"] = sorted(injected)
+        params.update(injected)
+        literals = extract_literal_params(active.body)
+        # A variable named by --metric is a result, not a parameter.
+        for var in opts.metric_vars:
+            literals.pop(var, None)
+        params.update(literals)
+    except Exception as exc:
+        active.warn("parameters", exc)
+    params.update(opts.params)
+    for key, value in params.items():
+        try:
+            run.params[key] = to_json_value(value)
+        except ValueError as exc:
+            active.warn(f"parameter {key!r}", str(exc))
+
+
+def _matches_reproduced_cell(spec: Mapping[str, Any], ctx: CellContext, run: Run) -> bool:
+    from ..capture.notebook import source_sha256
+
+    cell_id = spec.get("cell_id")
+    if isinstance(cell_id, str) and cell_id and cell_id == ctx.cell_id:
+        return True
+    expected = spec.get("source_sha256")
+    if not isinstance(expected, str):
+        return False
+    return expected in (source_sha256(run.source), source_sha256(ctx.raw_cell))
+
+
+def mark_reproduction(active: ActiveRun, ctx: CellContext, opts: TrackOptions) -> None:
+    """Link the run to the run it reproduces when a reproduction started this kernel.
+
+    A reproduction sets ``MLOPS_JUPYTER_REPRODUCTION`` (see :mod:`mlops_jupyter.links`)
+    naming the original run and its cell (id and sha256 of the normalized source). Only
+    the matching cell becomes the reproduction; the notebook's other tracked cells are
+    recorded as usual, in the original notebook's experiment.
+    """
+    try:
+        spec = read_link(REPRODUCTION_ENV)
+        if spec is None or not isinstance(spec.get("of"), str):
+            return
+        run = active.run
+        notebook = spec.get("notebook")
+        if opts.experiment is None and isinstance(notebook, str) and notebook:
+            run.experiment = experiment_for_notebook(notebook)
+        if _matches_reproduced_cell(spec, ctx, run):
+            run.reproduction_of = spec["of"]
+            if isinstance(spec.get("experiment"), str):
+                run.experiment = spec["experiment"]
+            append_report(spec, run.id)
+    except Exception as exc:
+        active.warn("reproduction link", exc)
+
+
+def mark_sweep(active: ActiveRun, opts: TrackOptions) -> None:
+    """Tag the run with its sweep when a sweep execution started this kernel.
+
+    A sweep sets ``MLOPS_JUPYTER_SWEEP`` with the sweep ``id``, the execution's ``index``,
+    the swept ``notebook`` (its runs belong to that notebook's experiment, not to the
+    scratch copy executed) and a ``report`` file where each run's id is appended.
+    """
+    try:
+        spec = read_link(SWEEP_ENV)
+        if spec is None or not isinstance(spec.get("id"), str):
+            return
+        run = active.run
+        run.sweep_id = spec["id"]
+        run.tags.setdefault("sweep.index", str(spec.get("index")))
+        notebook = spec.get("notebook")
+        if (
+            opts.experiment is None
+            and run.reproduction_of is None
+            and isinstance(notebook, str)
+            and notebook
+        ):
+            run.experiment = experiment_for_notebook(notebook)
+            if run.notebook is not None:
+                run.notebook.path = notebook
+        append_report(spec, run.id)
+    except Exception as exc:
+        active.warn("sweep link", exc)
+
+
+def capture_notebook(
+    active: ActiveRun, ctx: CellContext, put_blob_once: Callable[[str, bytes], str]
+) -> NotebookFile | None:
+    """The notebook's path, a snapshot of it as saved, and whether it holds the cell."""
+    run = active.run
+    if ctx.notebook_path is None:
+        return None
+    run.notebook = NotebookInfo(path=ctx.notebook_path)
+    try:
+        from ..capture.notebook import (
+            history_out_of_order,
+            notebook_contains_source,
+            read_notebook,
+        )
+
+        nb = read_notebook(ctx.notebook_path)
+        run.notebook.snapshot_sha256 = put_blob_once(nb.sha256, nb.raw)
+        run.notebook.saved_matches_source = notebook_contains_source(nb, ctx.raw_cell)
+        run.history_out_of_order = history_out_of_order([s for _, s in ctx.history], nb)
+        if run.kernel_name is None:
+            run.kernel_name = nb.kernel_name
+        return nb
+    except Exception as exc:
+        active.warn("notebook snapshot", exc)
+        return None
+
+
+class EnvironmentStep:
+    """The environment manifest, cached for the kernel's life (re-read only on change)."""
+
+    def __init__(self) -> None:
+        self._capture: EnvironmentCapture | None = None
+        self._last: dict[str, Any] | None = None
+
+    def __call__(self, active: ActiveRun) -> None:
+        """Attach the environment manifest to the active run."""
+        try:
+            if self._capture is None:
+                from ..capture.environment import EnvironmentCapture
+
+                self._capture = EnvironmentCapture()
+            env = self._capture.snapshot()
+            # Hand the store the very same object while nothing changed: it then reuses the
+            # blob it wrote instead of serializing the manifest again.
+            if env == self._last:
+                env = self._last
+            self._last = env
+            active.run.env = env
+        except Exception as exc:
+            active.warn("environment", exc)
+
+
+def capture_inputs(active: ActiveRun, opts: TrackOptions) -> None:
+    """Hash the files declared with ``--input``."""
+    from ..capture.files import hash_file
+
+    for path in opts.inputs:
+        try:
+            digest = hash_file(os.path.join(active.cwd, path), base=active.cwd)
+            active.run.inputs.append(
+                FileRecord(path=digest.path, sha256=digest.sha256, size=digest.size)
+            )
+        except Exception as exc:
+            active.warn(f"input {path!r}", exc)
+
+
+def seed(active: ActiveRun, value: int) -> None:
+    """Seed the random number generators (``--seed``)."""
+    try:
+        from ..capture.seeds import seed_everything
+
+        active.run.extra["seeded"] = seed_everything(value)
+    except Exception as exc:
+        active.warn("seeding", exc)
+
+
+def capture_metric_vars(active: ActiveRun, namespace: Mapping[str, Any]) -> None:
+    """Record the variables named by ``--metric`` as metric points."""
+    now = time.time()
+    for var in active.opts.metric_vars:
+        if var not in namespace:
+            active.warn(f"metric {var!r}", "no such variable after the cell")
+            continue
+        active.points.append((var, namespace[var], None, now))
+
+
+def capture_artifacts(active: ActiveRun, blobs: BlobStore) -> None:
+    """Copy the files named by ``--artifact`` into the blob store (on the cell's thread:
+    the next cell may overwrite them)."""
+    for path in active.opts.artifacts:
+        try:
+            record = blobs.put_file(os.path.join(active.cwd, path))
+            active.run.artifacts.append(
+                FileRecord(path=path, sha256=record.sha256, size=record.size)
+            )
+        except Exception as exc:
+            active.warn(f"artifact {path!r}", exc)
+
+
+def drain_points(active: ActiveRun) -> list[MetricPoint]:
+    """Take the buffered points of ``active``, validated, with steps assigned.
+
+    The final values in ``active.run.metrics`` are updated on the way (the value at the
+    highest step wins, as in the store).
+    """
+    with active.flush_lock:
+        return _drain_locked(active)
+
+
+def _drain_locked(active: ActiveRun) -> list[MetricPoint]:
+    from ..capture.values import to_metric_value
+
+    drained: list[tuple[Any, Any, Any, float]] = []
+    popleft = active.points.popleft
+    try:
+        while True:
+            drained.append(popleft())
+    except IndexError:
+        pass
+    points: list[MetricPoint] = []
+    if not drained:
+        return points
+    last_step = active.last_step
+    bad: set[str] = set()
+    for name, value, step, ts in drained:
+        if not isinstance(name, str) or not name or len(name) > _MAX_METRIC_NAME:
+            bad.add(f"metric name {name!r} (must be a non-empty string)")
+            continue
+        try:
+            number = to_metric_value(value)
+            if step is None:
+                step = last_step.get(name, -1) + 1
+            elif not isinstance(step, int) or isinstance(step, bool):
+                step = int(step)
+        except (TypeError, ValueError) as exc:
+            bad.add(f"metric {name!r}: {exc}")
+            continue
+        if step > last_step.get(name, -1):
+            last_step[name] = step
+        points.append(MetricPoint(key=name, value=number, step=step, timestamp=ts))
+    for problem in sorted(bad):
+        active.warn("metric value skipped", problem)
+    final_step = active.final_step
+    metrics = active.run.metrics
+    for point in points:
+        if point.step >= final_step.get(point.key, point.step):
+            final_step[point.key] = point.step
+            metrics[point.key] = point.value
+    return points
+
+
+def snapshot(run: Run) -> Run:
+    """A copy of ``run`` whose containers the writer thread can serialize safely."""
+    return replace(
+        run,
+        params=dict(run.params),
+        metrics=dict(run.metrics),
+        tags=dict(run.tags),
+        inputs=list(run.inputs),
+        artifacts=list(run.artifacts),
+        history=list(run.history),
+        extra=dict(run.extra),
+    )
+
+
+def status_for(error: BaseException | None) -> RunStatus:
+    """How a cell that raised ``error`` (None: nothing) ended."""
+    if error is None:
+        return RunStatus.FINISHED
+    if isinstance(error, KeyboardInterrupt):
+        return RunStatus.INTERRUPTED
+    return RunStatus.FAILED
+
+
+def error_info(error: BaseException) -> ErrorInfo:
+    """The error of a failed cell, its traceback without our own frames, secrets masked."""
+    tb = error.__traceback__
+    # Drop our own frames (the magic and the exec call): the user's code starts after them.
+    package_dir = os.path.dirname(os.path.dirname(__file__))
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(package_dir):
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(error), error, tb)
+    return ErrorInfo(
+        type=type(error).__name__,
+        message=redact(str(error))[:4000],
+        traceback=redact("".join(lines))[-20000:],
+    )
+
+
+def redact(text: str) -> str:
+    """``text`` with well-known secret formats masked."""
+    from ..redaction import redact_text
+
+    return redact_text(text) if text else text
