@@ -1,10 +1,15 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['lib/', 'node_modules/', 'mlops_jupyter/labextension/', 'ui-tests/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended
+  },
   {
     files: ['src/**/*.{ts,tsx}'],
     rules: {

@@ -44,8 +44,11 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
   const { title, labels, data } = props;
   const height = props.height ?? 200;
+  // Rebuilt when the labels' text changes, not when a caller passes an equal new array.
+  const labelKey = JSON.stringify(labels);
 
   React.useEffect(() => {
+    const names = JSON.parse(labelKey) as string[];
     const node = host.current;
     if (!node) {
       return;
@@ -70,7 +73,7 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
         axes: [{ ...axis, label: 'step' }, { ...axis }],
         series: [
           { label: 'step' },
-          ...labels.map((label, i) => ({
+          ...names.map((label, i) => ({
             label,
             stroke: runColor(i),
             width: 1.5,
@@ -96,7 +99,7 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
       observer.disconnect();
       plot.destroy();
     };
-  }, [title, labels.join('\u0000'), data, height]);
+  }, [title, labelKey, data, height]);
 
   return (
     <figure className="jp-mlops-chart">

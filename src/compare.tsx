@@ -474,10 +474,10 @@ function ParallelCoordinates(props: {
   );
 }
 
+/** What was loaded for the runs `key` (their ids as JSON); other runs are still loading. */
 type Load =
-  | { kind: 'loading' }
-  | { kind: 'error'; error: IErrorDescription }
-  | { kind: 'ready'; result: Mlops.ICompareResult };
+  | { kind: 'error'; key: string; error: IErrorDescription }
+  | { kind: 'ready'; key: string; result: Mlops.ICompareResult };
 
 /** The compare view of several runs. */
 export function CompareView(props: {
@@ -486,25 +486,27 @@ export function CompareView(props: {
   onOpenRun: (id: string) => void;
 }): JSX.Element {
   const { client, ids, onOpenRun } = props;
-  const [state, setState] = React.useState<Load>({ kind: 'loading' });
+  const [loaded, setLoaded] = React.useState<Load | null>(null);
   const [onlyDiffs, setOnlyDiffs] = React.useState(false);
-  const key = ids.join(',');
+  // Compared again when the ids change, not when an equal new array arrives.
+  const key = JSON.stringify(ids);
   React.useEffect(() => {
     let cancelled = false;
-    setState({ kind: 'loading' });
     client
-      .compare(ids)
-      .then(result => !cancelled && setState({ kind: 'ready', result }))
+      .compare(JSON.parse(key) as string[])
+      .then(result => !cancelled && setLoaded({ kind: 'ready', key, result }))
       .catch(
         error =>
-          !cancelled && setState({ kind: 'error', error: describeError(error) })
+          !cancelled &&
+          setLoaded({ kind: 'error', key, error: describeError(error) })
       );
     return () => {
       cancelled = true;
     };
   }, [client, key]);
 
-  if (state.kind === 'loading') {
+  const state = loaded?.key === key ? loaded : null;
+  if (state === null) {
     return (
       <div className="jp-mlops-status-line">Comparing {ids.length} runs…</div>
     );

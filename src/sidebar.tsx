@@ -24,17 +24,29 @@ interface IStatusViewProps {
 
 /** Shows the server extension's version and store, or why they cannot be shown. */
 function StatusView(props: IStatusViewProps): JSX.Element {
+  const { client } = props;
   const [state, setState] = React.useState<State>({ kind: 'loading' });
+  // Incremented by Retry: asks the server again.
+  const [attempt, setAttempt] = React.useState(0);
 
-  const load = React.useCallback(() => {
-    setState({ kind: 'loading' });
-    props.client
+  React.useEffect(() => {
+    let cancelled = false;
+    client
       .status()
-      .then(status => setState({ kind: 'ready', status }))
-      .catch(error => setState({ kind: 'error', error: describeError(error) }));
-  }, [props.client]);
+      .then(status => !cancelled && setState({ kind: 'ready', status }))
+      .catch(
+        error =>
+          !cancelled && setState({ kind: 'error', error: describeError(error) })
+      );
+    return () => {
+      cancelled = true;
+    };
+  }, [client, attempt]);
 
-  React.useEffect(load, [load]);
+  const retry = () => {
+    setState({ kind: 'loading' });
+    setAttempt(n => n + 1);
+  };
 
   switch (state.kind) {
     case 'loading':
@@ -53,7 +65,7 @@ function StatusView(props: IStatusViewProps): JSX.Element {
       return (
         <>
           <ErrorAlert error={state.error} />
-          <Button className="jp-mlops-button" onClick={load}>
+          <Button className="jp-mlops-button" onClick={retry}>
             Retry
           </Button>
         </>
