@@ -16,6 +16,7 @@ import {
   relativeToRoot,
   runLabel
 } from './format';
+import { useSignal } from './hooks';
 import { ReproductionModel } from './reproducemodel';
 import { ReproduceSection } from './reproducepanel';
 import { SweepModel } from './sweepmodel';
@@ -137,15 +138,8 @@ export function RunDetails(props: {
   const [tick, setTick] = React.useState(0);
   // null: open while a sweep of the run is known, until the user says otherwise.
   const [rerunOpen, setRerunOpen] = React.useState<boolean | null>(null);
-  const [, force] = React.useReducer((x: number) => x + 1, 0);
-  React.useEffect(() => {
-    // A sweep restored with the tab opens its section.
-    const slot = () => force();
-    sweep?.changed.connect(slot);
-    return () => {
-      sweep?.changed.disconnect(slot);
-    };
-  }, [sweep]);
+  // A sweep restored with the tab opens its section.
+  useSignal(sweep?.changed);
 
   React.useEffect(() => {
     let cancelled = false;

@@ -1,10 +1,10 @@
 import { Button } from '@jupyterlab/ui-components';
-import { ISignal } from '@lumino/signaling';
 import React from 'react';
 
 import { ErrorAlert } from './alert';
 
 import { EMPTY } from './format';
+import { useSignal } from './hooks';
 import {
   isActive,
   nondeterminismText,
@@ -19,20 +19,6 @@ import {
 } from './reproduce';
 import { ReproductionModel } from './reproducemodel';
 import { Mlops } from './types';
-
-/** Re-render whenever a job model (a reproduction, a sweep) changes. */
-export function useReproduction(model: {
-  readonly changed: ISignal<any, void>;
-}): void {
-  const [, force] = React.useReducer((x: number) => x + 1, 0);
-  React.useEffect(() => {
-    const slot = () => force();
-    model.changed.connect(slot);
-    return () => {
-      model.changed.disconnect(slot);
-    };
-  }, [model]);
-}
 
 /** What a job model shows: its request error and whether a request is on its way. */
 interface IJobView {
@@ -237,7 +223,7 @@ export function ReproduceSection(props: {
   actions?: React.ReactNode;
 }): JSX.Element {
   const { run, model, openRun, actions } = props;
-  useReproduction(model);
+  useSignal(model.changed);
   const [tolerance, setTolerance] = React.useState('');
   const [twice, setTwice] = React.useState(false);
   const uid = React.useId();

@@ -9,6 +9,7 @@ import {
   toggleColumn
 } from './columns';
 import { formatDuration, formatStarted, runLabel } from './format';
+import { useSignal } from './hooks';
 import { visibleWindow } from './layout';
 import { RunsModel } from './model';
 import { reproductionText } from './nesting';
@@ -18,18 +19,6 @@ import { Mlops } from './types';
 
 /** Height in pixels of every table row (fixed, for windowing). */
 export const ROW_HEIGHT = 26;
-
-/** Re-render whenever the model changes. */
-export function useModel(model: RunsModel): void {
-  const [, force] = React.useReducer((x: number) => x + 1, 0);
-  React.useEffect(() => {
-    const slot = () => force();
-    model.changed.connect(slot);
-    return () => {
-      model.changed.disconnect(slot);
-    };
-  }, [model]);
-}
 
 /** A run's status as a badge: text and a colour class (never colour alone). */
 export function StatusBadge(props: {
@@ -173,7 +162,7 @@ function ColumnChooser(props: { model: RunsModel }): JSX.Element {
 /** The grouped, virtualized, sortable run table with its toolbar. */
 export function RunTable(props: IRunTableProps): JSX.Element {
   const { model, onOpen, onCompare, onCompareSweep } = props;
-  useModel(model);
+  useSignal(model.changed);
   const [chooserOpen, setChooserOpen] = React.useState(false);
   const [scrollTop, setScrollTop] = React.useState(0);
   const [viewport, setViewport] = React.useState(400);

@@ -2,14 +2,9 @@ import { Button } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { formatValue, shortId } from './format';
+import { useSignal } from './hooks';
 import { isActive } from './reproduce';
-import {
-  blocker,
-  CancelButton,
-  JobError,
-  ProgressBar,
-  useReproduction
-} from './reproducepanel';
+import { blocker, CancelButton, JobError, ProgressBar } from './reproducepanel';
 import { runPin } from './reproduce';
 import {
   checkGrid,
@@ -102,7 +97,7 @@ export function SweepSection(props: {
   compare?: (ids: string[]) => void;
 }): JSX.Element {
   const { run, model, openRun, compare } = props;
-  useReproduction(model);
+  useSignal(model.changed);
   const uid = React.useId();
   const params = Object.entries(run.params ?? {});
   const [texts, setTexts] = React.useState<Record<string, string>>(() =>
