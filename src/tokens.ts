@@ -1,8 +1,8 @@
 import { ISignal } from '@lumino/signaling';
 
-import { ColumnId, IColumnKeys } from './columns';
 import { IErrorDescription } from './errors';
-import { RowLayout } from './layout';
+import { ColumnId, IColumnKeys } from './runs/columns';
+import { RowLayout } from './runs/layout';
 import { Mlops } from './types';
 
 /** The sort of the run table: a server sort key and an order. */

@@ -1,0 +1,20 @@
+import React from 'react';
+
+import { IErrorDescription } from '../errors';
+
+/**
+ * A failed request, said in words a user can act on: what happened, what to do, and any
+ * control (e.g. Retry) passed as children. Rendered as text, announced as an alert.
+ */
+export function ErrorAlert(props: {
+  readonly error: IErrorDescription;
+  readonly children?: React.ReactNode;
+}): JSX.Element {
+  return (
+    <div className="jp-mlops-error" role="alert">
+      <div>{props.error.summary}</div>
+      <div>{props.error.action}</div>
+      {props.children}
+    </div>
+  );
+}
