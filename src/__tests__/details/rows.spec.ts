@@ -1,0 +1,148 @@
+import {
+  artifactRows,
+  environmentRows,
+  gitRows,
+  inputRows,
+  metricRows,
+  notebookRows,
+  packageRows,
+  paramRows
+} from '../../details/rows';
+import { Mlops } from '../../types';
+
+describe('details rows', () => {
+  it('shows parameters as text, strings as they are', () => {
+    expect(paramRows({ lr: 0.001, opt: 'adam', layers: [1, 2] })).toEqual([
+      ['lr', '0.001'],
+      ['opt', 'adam'],
+      ['layers', '[1,2]']
+    ]);
+    expect(paramRows(null)).toEqual([]);
+  });
+
+  it('lists every metric by key and says which logged value it shows', () => {
+    const metrics: Mlops.IMetricInfo[] = [
+      { key: 'loss', count: 5, last: 0.25, last_step: 4 },
+      { key: 'acc', count: 1, last: 0.9, last_step: null },
+      { key: 'aux', count: 2, last: 'NaN', last_step: null }
+    ];
+    expect(metricRows({ metrics: { acc: 0.91, best: 3 } }, metrics)).toEqual([
+      ['acc', '0.91'],
+      ['aux', 'NaN (last of 2, step —)'],
+      ['best', '3'],
+      ['loss', '0.25 (last of 5, step 4)']
+    ]);
+  });
+
+  it('says how the tracked cell relates to its notebook', () => {
+    const run = {
+      cell_id: 'c1',
+      execution_count: 3,
+      notebook: {
+        path: '/nb.ipynb',
+        snapshot_sha256: null,
+        saved_matches_source: false
+      },
+      history_out_of_order: true
+    };
+    expect(notebookRows(run)).toEqual([
+      ['cell id', 'c1'],
+      ['execution count', '3'],
+      [
+        'saved notebook has this cell',
+        'no (notebook not saved since the cell changed)'
+      ],
+      ['cells ran out of order', 'yes']
+    ]);
+    expect(
+      notebookRows({
+        cell_id: null,
+        execution_count: null,
+        notebook: null,
+        history_out_of_order: false
+      })
+    ).toEqual([
+      ['cell id', '—'],
+      ['execution count', '—'],
+      ['saved notebook has this cell', 'unknown'],
+      ['cells ran out of order', 'no']
+    ]);
+  });
+
+  it('shows git state and a truncated diff', () => {
+    const git: Mlops.IGitInfo = {
+      commit: 'abc',
+      branch: null,
+      dirty: true,
+      root: '/repo',
+      remote: null,
+      diff_sha256: null,
+      diff_truncated: true
+    };
+    expect(gitRows(git)).toEqual([
+      ['commit', 'abc'],
+      ['branch', '—'],
+      ['dirty', 'yes (uncommitted changes)'],
+      ['remote', '—'],
+      ['root', '/repo'],
+      ['diff', 'truncated']
+    ]);
+    expect(
+      gitRows({ ...git, dirty: false, diff_truncated: false })
+    ).toHaveLength(5);
+  });
+
+  it('describes the environment, also when nothing was captured', () => {
+    const env: Mlops.IEnvironment = {
+      python: {
+        implementation: 'CPython',
+        version: '3.11.2',
+        executable: '/usr/bin/python3'
+      },
+      platform: { system: 'Linux', release: '6.1', machine: 'x86_64' },
+      cpu: { model: null, count: 4 },
+      memory_total_bytes: 8 * 1024 ** 3,
+      gpus: [{ name: 'T4' }],
+      packages: { numpy: '2.0', Pandas: '3.0', attrs: '24' }
+    };
+    expect(environmentRows(env)).toEqual([
+      ['python', 'CPython 3.11.2'],
+      ['executable', '/usr/bin/python3'],
+      ['platform', 'Linux 6.1 x86_64'],
+      ['cpu', 'unknown × 4'],
+      ['memory', '8 GiB'],
+      ['gpus', '{"name":"T4"}']
+    ]);
+    expect(environmentRows(null)).toEqual([
+      ['python', '—'],
+      ['executable', '—'],
+      ['platform', '—'],
+      ['cpu', '—'],
+      ['memory', '—'],
+      ['gpus', 'none']
+    ]);
+    expect(packageRows(env).map(([name]) => name)).toEqual([
+      'attrs',
+      'numpy',
+      'Pandas'
+    ]);
+    expect(packageRows(null)).toEqual([]);
+  });
+
+  it('describes inputs and artifacts', () => {
+    expect(
+      inputRows([{ path: 'data.csv', sha256: '0123456789abcdef', size: 2048 }])
+    ).toEqual([['data.csv', '2 KiB · sha256 0123456789ab']]);
+    expect(
+      artifactRows([
+        { path: 'model.pt', size: 10, sha256: 'fedcba9876543210' },
+        { path: 'plot.png', size: 512 },
+        'odd'
+      ])
+    ).toEqual([
+      ['model.pt', '10 B · sha256 fedcba987654'],
+      ['plot.png', '512 B'],
+      ['#3', 'odd']
+    ]);
+  });
+});

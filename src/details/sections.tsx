@@ -1,0 +1,246 @@
+/**
+ * The sections of a run's details that show what was recorded, one component each.
+ */
+import { IEditorServices } from '@jupyterlab/codeeditor';
+import React from 'react';
+
+import { LinkButton, SmallButton } from '../components/buttons';
+import { MetricChart } from '../components/MetricChart';
+import { PanelHeader } from '../components/PanelHeader';
+import { IAlignedSeries } from '../components/series';
+import { StatusBadge } from '../components/StatusBadge';
+import { EMPTY, formatDuration, relativeToRoot, runLabel } from '../format';
+import { Mlops } from '../types';
+import {
+  artifactRows,
+  environmentRows,
+  gitRows,
+  inputRows,
+  metricRows,
+  notebookRows,
+  packageRows,
+  paramRows
+} from './rows';
+import { KeyValues, Section } from './Section';
+import { SourceView } from './SourceView';
+
+/** The run's name and status, and Refresh. */
+export function DetailsHeader(props: {
+  run: Mlops.IRun;
+  onRefresh: () => void;
+}): JSX.Element {
+  const { run, onRefresh } = props;
+  return (
+    <PanelHeader title={runLabel(run)}>
+      <StatusBadge status={run.status} errorType={run.error_type} />
+      <SmallButton minimal onClick={onRefresh}>
+        Refresh
+      </SmallButton>
+    </PanelHeader>
+  );
+}
+
+/** Id, experiment, times, seed, the original of a reproduction, the sweep and the tags. */
+export function RunSummary(props: {
+  run: Mlops.IRun;
+  openRun: (id: string) => void;
+}): JSX.Element {
+  const { run, openRun } = props;
+  const original = run.reproduction_of;
+  return (
+    <KeyValues
+      label="Run"
+      rows={[
+        ['id', <code key="id">{run.id}</code>],
+        ['experiment', run.experiment],
+        ['started', run.started_at ?? EMPTY],
+        ['ended', run.ended_at ?? EMPTY],
+        ['duration', formatDuration(run.duration)],
+        ['seed', run.seed === null ? EMPTY : String(run.seed)],
+        ...(original
+          ? [
+              [
+                'reproduction of',
+                <LinkButton
+                  key="original"
+                  title={`Open the original run ${original}`}
+                  onClick={() => openRun(original)}
+                >
+                  {original}
+                </LinkButton>
+              ] as [string, React.ReactNode]
+            ]
+          : []),
+        ...(run.sweep_id ? [['sweep', run.sweep_id] as [string, string]] : []),
+        ...Object.entries(run.tags ?? {}).map(
+          ([k, v]) => [`tag ${k}`, v] as [string, string]
+        )
+      ]}
+    />
+  );
+}
+
+/** The exception that ended a failed run, with its traceback. */
+export function ErrorSection(props: { error: Mlops.IRunError }): JSX.Element {
+  const { error } = props;
+  return (
+    <Section title="Error">
+      <div className="jp-mlops-error-line">
+        {`${error.type}: ${error.message}`}
+      </div>
+      <pre className="jp-mlops-pre jp-mlops-traceback">{error.traceback}</pre>
+    </Section>
+  );
+}
+
+export function ParamsSection(props: { run: Mlops.IRun }): JSX.Element {
+  return (
+    <Section title="Parameters">
+      <KeyValues label="Parameters" rows={paramRows(props.run.params)} />
+    </Section>
+  );
+}
+
+/** Final metric values, and a chart of each metric logged at several steps. */
+export function MetricsSection(props: {
+  run: Mlops.IRun;
+  metrics: Mlops.IMetricInfo[];
+  series: Map<string, IAlignedSeries>;
+}): JSX.Element {
+  const { run, metrics, series } = props;
+  return (
+    <Section title="Metrics">
+      <KeyValues label="Metrics" rows={metricRows(run, metrics)} />
+      <div className="jp-mlops-charts">
+        {[...series.entries()].map(([key, data]) => (
+          <MetricChart
+            key={key}
+            title={key}
+            labels={[runLabel(run)]}
+            data={data}
+            height={160}
+          />
+        ))}
+      </div>
+    </Section>
+  );
+}
+
+export function SourceSection(props: {
+  source: string;
+  editorServices: IEditorServices | null;
+}): JSX.Element {
+  return (
+    <Section title="Source">
+      <SourceView source={props.source} editorServices={props.editorServices} />
+    </Section>
+  );
+}
+
+/** Where the run's notebook is (opened at the tracked cell when it can be) and how it ran. */
+export function NotebookSection(props: {
+  run: Mlops.IRun;
+  serverRoot: string;
+  openNotebook: (path: string, cellId: string | null) => void;
+}): JSX.Element {
+  const { run, serverRoot, openNotebook } = props;
+  const notebookPath = run.notebook?.path ?? run.notebook_path;
+  if (!notebookPath) {
+    return (
+      <Section title="Notebook">
+        <div className="jp-mlops-muted">Not run from a notebook.</div>
+      </Section>
+    );
+  }
+  const relative = relativeToRoot(notebookPath, serverRoot);
+  return (
+    <Section title="Notebook">
+      <div className="jp-mlops-path">
+        {relative !== null ? (
+          <SmallButton
+            title={`Open ${relative}`}
+            onClick={() => openNotebook(relative, run.cell_id ?? null)}
+          >
+            Open notebook
+          </SmallButton>
+        ) : null}
+        <code>{notebookPath}</code>
+        {relative === null && (
+          <span className="jp-mlops-muted">
+            {' '}
+            (outside the server root: cannot be opened here)
+          </span>
+        )}
+      </div>
+      <KeyValues label="Notebook" rows={notebookRows(run)} />
+    </Section>
+  );
+}
+
+export function GitSection(props: { git: Mlops.IGitInfo | null }): JSX.Element {
+  const { git } = props;
+  return (
+    <Section title="Git">
+      {git ? (
+        <KeyValues label="Git" rows={gitRows(git)} />
+      ) : (
+        <div className="jp-mlops-muted">Not in a git repository.</div>
+      )}
+    </Section>
+  );
+}
+
+/** Python, platform, hardware, and the packages folded away. */
+export function EnvironmentSection(props: {
+  env: Mlops.IEnvironment | null;
+}): JSX.Element {
+  const packages = packageRows(props.env);
+  return (
+    <Section title="Environment">
+      <KeyValues label="Environment" rows={environmentRows(props.env)} />
+      <details className="jp-mlops-packages">
+        <summary>{`${packages.length} packages`}</summary>
+        <KeyValues label="Packages" rows={packages} />
+      </details>
+    </Section>
+  );
+}
+
+/** Declared inputs and stored artifacts; folded when there are none. */
+export function FilesSection(props: { run: Mlops.IRun }): JSX.Element {
+  const { run } = props;
+  return (
+    <Section
+      title="Inputs and artifacts"
+      open={run.inputs.length + run.artifacts.length > 0}
+    >
+      <KeyValues label="Inputs" rows={inputRows(run.inputs)} />
+      <h4>Artifacts</h4>
+      <KeyValues label="Artifacts" rows={artifactRows(run.artifacts)} />
+    </Section>
+  );
+}
+
+/** The tails of stdout and stderr, folded. */
+export function OutputSection(props: {
+  stdout: string | null;
+  stderr: string | null;
+}): JSX.Element {
+  const { stdout, stderr } = props;
+  return (
+    <Section title="Output" open={false}>
+      {stdout && (
+        <>
+          <h4>stdout (tail)</h4>
+          <pre className="jp-mlops-pre">{stdout}</pre>
+        </>
+      )}
+      {stderr && (
+        <>
+          <h4>stderr (tail)</h4>
+          <pre className="jp-mlops-pre">{stderr}</pre>
+        </>
+      )}
+    </Section>
+  );
+}
