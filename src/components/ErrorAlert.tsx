@@ -9,9 +9,11 @@ import { IErrorDescription } from '../errors';
 export function ErrorAlert(props: {
   readonly error: IErrorDescription;
   readonly children?: React.ReactNode;
+  /** `alert` (default) for a failed request; `status` for a state the view is in meanwhile. */
+  readonly role?: 'alert' | 'status';
 }): JSX.Element {
   return (
-    <div className="jp-mlops-error" role="alert">
+    <div className="jp-mlops-error" role={props.role ?? 'alert'}>
       <div>{props.error.summary}</div>
       <div>{props.error.action}</div>
       {props.children}
