@@ -30,7 +30,7 @@ from mlops_jupyter.store.blobs import (
     is_url,
     open_blob_store,
 )
-from mlops_jupyter.store.errors import BlobNotFoundError, StoreError
+from mlops_jupyter.store.errors import BlobCorruptedError, BlobNotFoundError, StoreError
 from mlops_jupyter.store.location import resolve_store_location, sweeps_folder
 
 KINDS = ["local", "memory", "file"]
@@ -238,6 +238,45 @@ def test_iter_blobs_of_an_empty_or_absent_store(kind: Kind) -> None:
     assert list(kind.store.iter_blobs()) == []
 
 
+def test_every_read_checks_the_content_against_its_name(kind: Kind) -> None:
+    blobs = kind.store
+    sha = blobs.put_bytes(b"what the run recorded")
+    kind.plant(f"blobs/{sha[:2]}/{sha}", b"what someone wrote over it")
+    with pytest.raises(BlobCorruptedError, match=f"{sha}.*does not match"):
+        blobs.get_bytes(sha)
+    with blobs.open(sha) as f, pytest.raises(BlobCorruptedError, match=sha):
+        f.read()
+    assert kind.files() == [f"{sha[:2]}/{sha}"]  # left for someone to look at
+    # A write of the true content does not repair it (a stored blob is never rewritten):
+    # the error says to delete it, after which the content is stored again.
+    blobs.delete(sha)
+    assert blobs.put_bytes(b"what the run recorded") == sha
+    assert blobs.get_bytes(sha) == b"what the run recorded"
+
+
+def test_temporaries_are_listed_and_deleted(kind: Kind) -> None:
+    blobs = kind.store
+    sha = blobs.put_bytes(b"kept")
+    assert list(blobs.iter_temporaries()) == []
+    kind.plant("blobs/.tmp-0123456789abcdef", b"torn")
+    kind.plant("blobs/README.tmp-0123456789abcdef", b"a stranger")
+    listed = {t.key: t for t in blobs.iter_temporaries()}
+    if kind.name == "local":  # put_bytes stages in the blob's folder on a local disk
+        kind.plant(f"blobs/{sha[:2]}/.tmp-fedcba9876543210", b"torn too")
+        listed = {t.key: t for t in blobs.iter_temporaries()}
+        assert listed[f"{sha[:2]}/.tmp-fedcba9876543210"].size == 8
+    assert listed[".tmp-0123456789abcdef"].size == 4
+    assert listed[".tmp-0123456789abcdef"].mtime is not None
+    for key in listed:
+        blobs.delete_temporary(key)
+        blobs.delete_temporary(key)  # gone already: nothing
+    assert list(blobs.iter_temporaries()) == []
+    assert kind.files() == sorted([f"{sha[:2]}/{sha}", "README.tmp-0123456789abcdef"])
+    for bad in ("../x/.tmp-0123456789abcdef", sha, "README", f"{sha[:2]}/{sha}"):
+        with pytest.raises(InvalidArgumentError):
+            blobs.delete_temporary(bad)
+
+
 def test_delete(kind: Kind) -> None:
     blobs = kind.store
     keep, drop = blobs.put_bytes(b"keep"), blobs.put_bytes(b"drop")
@@ -442,7 +481,7 @@ def test_local_failed_write_leaves_nothing_behind(
     src = tmp_path / "f"
     src.write_bytes(b"content")
 
-    def failing_replace(*args: object) -> None:
+    def failing_replace(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", failing_replace)

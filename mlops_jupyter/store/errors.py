@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..errors import ConflictError, MlopsError, NotFoundError, UnavailableError
 
 __all__ = [
+    "BlobCorruptedError",
     "BlobNotFoundError",
     "RunAlreadyExistsError",
     "RunNotFoundError",
@@ -68,6 +69,30 @@ class BlobNotFoundError(StoreError, NotFoundError):
     def __init__(self, sha256: str) -> None:
         super().__init__(f"blob {sha256} not found")
         self.sha256 = sha256
+
+
+class BlobCorruptedError(StoreError):
+    """A stored blob cannot be trusted, so it is neither served nor executed.
+
+    Blobs are content-addressed: a blob whose bytes do not hash to its name, that is a
+    symbolic link (or stands in a linked folder), or that is not a regular file was put
+    there by something else than the store, e.g. by someone who can write a shared blob
+    folder. The entry is left as it is, for someone to look at.
+
+    Attributes:
+        sha256: The blob's name.
+        reason: What is wrong with it.
+    """
+
+    code = 500
+
+    def __init__(self, sha256: str, location: str, reason: str) -> None:
+        super().__init__(
+            f"blob {sha256} in {location} cannot be trusted: {reason}. It was not used; "
+            "delete it and the next write of the same content stores it again"
+        )
+        self.sha256 = sha256
+        self.reason = reason
 
 
 class StoreCorruptedError(StoreError):

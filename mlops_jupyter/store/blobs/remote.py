@@ -10,12 +10,24 @@ import os
 import secrets
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Any, BinaryIO, NoReturn, cast
+from typing import Any, BinaryIO, NoReturn
 
 from ...models import FileRecord
 from ...redaction import Scrubber, mask_url
-from ..errors import BlobNotFoundError, StoreError
-from . import CHUNK, PREFIX_RE, SHA256_RE, TMP_PREFIX, BlobInfo, BlobStore, validate_sha256
+from ..errors import BlobCorruptedError, BlobNotFoundError, StoreError
+from . import (
+    CHUNK,
+    PREFIX_RE,
+    SHA256_RE,
+    TEMPORARY_RE,
+    TMP_PREFIX,
+    BlobInfo,
+    BlobStore,
+    TemporaryInfo,
+    validate_sha256,
+    validate_temporary_key,
+    verifying_reader,
+)
 
 __all__ = ["FsspecBlobStore"]
 
@@ -205,37 +217,47 @@ class FsspecBlobStore(BlobStore):
         except Exception:  # noqa: S110 - already gone, or the filesystem is down: a temporary
             pass
 
+    def _corrupted(self, sha: str, reason: str) -> BlobCorruptedError:
+        return BlobCorruptedError(sha, self.root, reason)
+
     def get_bytes(self, sha: str) -> bytes:
-        """Return the content of blob ``sha``.
+        """Return the content of blob ``sha``, checked against its name.
 
         Raises:
             InvalidArgumentError: If ``sha`` is not a lowercase hex sha256.
             BlobNotFoundError: If no such blob is stored.
+            BlobCorruptedError: If its content does not hash to ``sha``.
             StoreError: If the filesystem fails.
         """
         key = self._key(sha)
         try:
-            return bytes(self._fs.cat_file(key))
+            data = bytes(self._fs.cat_file(key))
         except FileNotFoundError:
             raise BlobNotFoundError(sha) from None
         except Exception as exc:
             self._raise(exc, f"read blob {sha}")
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != sha:
+            raise self._corrupted(sha, f"its content does not match its name (sha256 {actual})")
+        return data
 
     def open(self, sha: str) -> BinaryIO:
-        """Open blob ``sha`` for binary reading (the caller closes it).
+        """Open blob ``sha`` for binary reading, checked as it is read (see the contract).
 
         Raises:
             InvalidArgumentError: If ``sha`` is not a lowercase hex sha256.
             BlobNotFoundError: If no such blob is stored.
+            BlobCorruptedError: When read to the end, if it does not hash to ``sha``.
             StoreError: If the filesystem fails.
         """
         key = self._key(sha)
         try:
-            return cast(BinaryIO, self._fs.open(key, "rb"))
+            raw = self._fs.open(key, "rb")
         except FileNotFoundError:
             raise BlobNotFoundError(sha) from None
         except Exception as exc:
             self._raise(exc, f"read blob {sha}")
+        return verifying_reader(raw, sha, lambda reason: self._corrupted(sha, reason))
 
     def iter_blobs(self) -> Iterator[BlobInfo]:
         """List the stored blobs, one ``ls`` per ``<sha[:2]>`` folder (bounded memory).
@@ -269,6 +291,39 @@ class FsspecBlobStore(BlobStore):
                 if SHA256_RE.fullmatch(name) is None:
                     continue
                 yield BlobInfo(name, int(info.get("size") or 0), _info_mtime(info))
+
+    def iter_temporaries(self) -> Iterator[TemporaryInfo]:
+        """List the temporary files of writes (in the root: see the class).
+
+        Raises:
+            StoreError: If the filesystem fails.
+        """
+        try:
+            self._fs.invalidate_cache(self._base)
+            entries = self._fs.ls(self._base, detail=True)
+        except FileNotFoundError:
+            return
+        except Exception as exc:
+            self._raise(exc, "list blobs")
+        for info in entries:
+            name = str(info.get("name", "")).rstrip("/").rsplit("/", 1)[-1]
+            if info.get("type") == "file" and TEMPORARY_RE.fullmatch(name) is not None:
+                yield TemporaryInfo(name, int(info.get("size") or 0), _info_mtime(info))
+
+    def delete_temporary(self, key: str) -> None:
+        """Delete a temporary file (see :meth:`BlobStore.delete_temporary`).
+
+        Raises:
+            InvalidArgumentError: If ``key`` does not name a temporary file.
+            StoreError: If the filesystem fails.
+        """
+        validate_temporary_key(key)
+        try:
+            self._fs.rm_file(f"{self._base}/{key}")
+        except FileNotFoundError:
+            pass
+        except Exception as exc:
+            self._raise(exc, "delete a temporary file")
 
     def delete(self, sha: str) -> None:
         """Delete blob ``sha``.
