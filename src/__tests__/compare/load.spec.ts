@@ -1,0 +1,138 @@
+import {
+  CHART_POINTS,
+  ICompareClient,
+  loadMetricCharts,
+  loadNotebookTexts,
+  MAX_CHARTS,
+  NO_SNAPSHOT
+} from '../../compare/load';
+import { Mlops } from '../../types';
+
+function summary(
+  id: string,
+  metrics: Mlops.IRunSummary['metrics']
+): Mlops.IRunSummary {
+  return {
+    id,
+    name: id,
+    experiment: 'nb.ipynb',
+    status: 'finished',
+    started_at: '2026-01-01T00:00:00Z',
+    ended_at: null,
+    duration: 1,
+    params: {},
+    metrics,
+    tags: {},
+    reproduction_of: null,
+    sweep_id: null,
+    git: null,
+    notebook_path: null,
+    error_type: null
+  };
+}
+
+function result(patch: Partial<Mlops.ICompareResult>): Mlops.ICompareResult {
+  return {
+    runs: [],
+    params: [],
+    metrics: [],
+    sources: [],
+    notebooks: [],
+    env: {
+      python: { values: [], differs: false },
+      platform: { values: [], differs: false },
+      git: { values: [], differs: false },
+      packages: { added: {}, removed: {}, changed: {} },
+      packages_by_run: []
+    },
+    ...patch
+  } as Mlops.ICompareResult;
+}
+
+describe('compare loading', () => {
+  it('aligns every run series per metric; missing or unreadable series are empty', async () => {
+    const asked: string[] = [];
+    const client = {
+      metricSeries: async (id: string, key: string, points?: number) => {
+        asked.push(`${id}/${key}/${points}`);
+        if (id === 'c') {
+          throw new Error('gone');
+        }
+        return {
+          key,
+          total: 1,
+          downsampled: false,
+          points: [[id === 'a' ? 0 : 1, 0.5]]
+        };
+      },
+      blob: async () => null
+    } as unknown as ICompareClient;
+    const charts = await loadMetricCharts(
+      client,
+      result({
+        runs: [
+          summary('a', { loss: 1 }),
+          summary('b', { loss: 2 }),
+          summary('c', { loss: 3 }),
+          summary('d', {})
+        ],
+        metrics: [{ key: 'loss', values: [1, 2, 3, null], differs: true }]
+      })
+    );
+    expect(asked).toEqual([
+      `a/loss/${CHART_POINTS}`,
+      `b/loss/${CHART_POINTS}`,
+      `c/loss/${CHART_POINTS}`
+    ]);
+    expect(charts).toEqual([
+      {
+        key: 'loss',
+        data: {
+          steps: [0, 1],
+          values: [
+            [0.5, null],
+            [null, 0.5],
+            [null, null],
+            [null, null]
+          ],
+          nonFinite: [0, 0, 0, 0]
+        }
+      }
+    ]);
+  });
+
+  it('charts at most MAX_CHARTS metrics', async () => {
+    const client = {
+      metricSeries: async () => ({ points: [] })
+    } as unknown as ICompareClient;
+    const metrics = Array.from({ length: MAX_CHARTS + 3 }, (_, i) => ({
+      key: `m${i}`,
+      values: [],
+      differs: false
+    }));
+    const charts = await loadMetricCharts(client, result({ metrics }));
+    expect(charts.map(c => c.key)).toEqual(
+      metrics.slice(0, MAX_CHARTS).map(m => m.key)
+    );
+  });
+
+  it('reads the code of the notebook snapshots that exist', async () => {
+    const asked: string[] = [];
+    const client = {
+      blob: async (id: string, kind: string) => {
+        asked.push(`${id}/${kind}`);
+        return { cells: [{ cell_type: 'code', source: 'x = 1' }] };
+      }
+    } as unknown as ICompareClient;
+    const texts = await loadNotebookTexts(
+      client,
+      result({
+        runs: [summary('a', {}), summary('b', {})],
+        notebooks: [{ sha256: 'abc' }, null]
+      })
+    );
+    expect(asked).toEqual(['a/notebook']);
+    expect(texts[0]).toContain('x = 1');
+    expect(texts[1]).toBe(NO_SNAPSHOT);
+  });
+});
