@@ -1,6 +1,6 @@
-import { Button } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { SmallButton } from '../components/buttons';
 import { CancelButton, JobError, JobLog, ProgressBar } from '../components/job';
 import { EMPTY } from '../format';
 import { useSignal } from '../hooks';
@@ -9,135 +9,15 @@ import { ReproductionModel } from './model';
 import {
   blocker,
   isActive,
-  nondeterminismText,
   parseTolerance,
   pinLabel,
   progressText,
   progressValue,
+  reproduceOptions,
   runPin,
-  runRisks,
-  verdictMetricRows,
-  verdictSummary
+  runRisks
 } from './reproduction';
-
-/** A verdict's status as a badge: the word, with a colour that only reinforces it. */
-export function VerdictBadge(props: {
-  status: Mlops.VerdictStatus;
-}): JSX.Element {
-  return (
-    <span className={`jp-mlops-verdict-badge jp-mlops-verdict-${props.status}`}>
-      {props.status}
-    </span>
-  );
-}
-
-/** The progress of a reproduction: cells run of the notebook's cells. */
-function JobProgress(props: { job: Mlops.IJob }): JSX.Element {
-  const { job } = props;
-  return (
-    <ProgressBar
-      state={job.state}
-      {...progressValue(job)}
-      text={progressText(job)}
-      label="Reproduction progress"
-    />
-  );
-}
-
-/** The outcome of a reproduction: badge, causes, metrics side by side, notes, the new run. */
-export function VerdictView(props: {
-  verdict: Mlops.IVerdict;
-  openRun: (id: string) => void;
-}): JSX.Element {
-  const { verdict, openRun } = props;
-  const rows = verdictMetricRows(verdict);
-  const nondeterminism = nondeterminismText(verdict.nondeterministic);
-  return (
-    <div
-      className="jp-mlops-verdict"
-      role="group"
-      aria-label={`Verdict: ${verdict.status}`}
-    >
-      <div className="jp-mlops-verdict-head">
-        <VerdictBadge status={verdict.status} />
-        <span className="jp-mlops-verdict-summary">
-          {verdictSummary(verdict)}
-        </span>
-        {verdict.pin && (
-          <span className="jp-mlops-muted">{`(from ${pinLabel(verdict.pin)})`}</span>
-        )}
-      </div>
-      {verdict.causes.length > 0 && (
-        <>
-          <h4>Likely causes, most likely first</h4>
-          <ol className="jp-mlops-verdict-causes" aria-label="Likely causes">
-            {verdict.causes.map((cause, i) => (
-              <li key={i}>{cause}</li>
-            ))}
-          </ol>
-        </>
-      )}
-      {rows.length > 0 && (
-        <table
-          className="jp-mlops-compare-table jp-mlops-verdict-metrics"
-          aria-label="Metrics: original and reproduced"
-        >
-          <thead>
-            <tr>
-              <th scope="col">metric</th>
-              <th scope="col">original</th>
-              <th scope="col">reproduced</th>
-              <th scope="col">equal</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(row => (
-              <tr
-                key={row.key}
-                data-key={row.key}
-                className={row.equal ? undefined : 'jp-mlops-differs'}
-              >
-                <th scope="row">{row.key}</th>
-                <td className="jp-mlops-num">{row.original}</td>
-                <td className="jp-mlops-num">{row.reproduced}</td>
-                <td>
-                  {row.equal ? (
-                    'yes'
-                  ) : (
-                    <span className="jp-mlops-differs-marker">differs</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {nondeterminism && (
-        <p className="jp-mlops-verdict-note">{nondeterminism}</p>
-      )}
-      {verdict.notes.length > 0 && (
-        <>
-          <h4>Notes</h4>
-          <ul className="jp-mlops-verdict-notes" aria-label="Notes">
-            {verdict.notes.map((note, i) => (
-              <li key={i}>{note}</li>
-            ))}
-          </ul>
-        </>
-      )}
-      {verdict.reproduction_run_id && (
-        <Button
-          className="jp-mlops-small-button"
-          small
-          title={`Open run ${verdict.reproduction_run_id}`}
-          onClick={() => openRun(verdict.reproduction_run_id!)}
-        >
-          Open reproduction run
-        </Button>
-      )}
-    </div>
-  );
-}
+import { VerdictView } from './VerdictView';
 
 /** The Reproduction section of a run's details: pin, risks, the Reproduce button and the job. */
 export function ReproduceSection(props: {
@@ -153,7 +33,6 @@ export function ReproduceSection(props: {
   const [twice, setTwice] = React.useState(false);
   const uid = React.useId();
   const pin = runPin(run);
-  const risks = runRisks(run);
   const why = blocker(run, pin);
   const job = model.job;
   const active = job !== null && isActive(job.state);
@@ -165,32 +44,14 @@ export function ReproduceSection(props: {
     if (why || badTolerance) {
       return;
     }
-    void model.start({
-      ...(toleranceValue !== undefined ? { tolerance: toleranceValue } : {}),
-      ...(twice ? { twice: true } : {})
-    });
+    void model.start(reproduceOptions(toleranceValue, twice));
   };
 
   return (
     <div className="jp-mlops-reproduce">
-      <div className="jp-mlops-reproduce-pin">
-        {'pinned to: '}
-        <strong>{pin ? pinLabel(pin) : EMPTY}</strong>
-      </div>
-      {risks.length > 0 && (
-        <div className="jp-mlops-reproduce-risks">
-          <div>Risks to a faithful reproduction:</div>
-          <ul aria-label="Reproduction risks">
-            {risks.map((risk, i) => (
-              <li key={i}>{risk}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <PinSummary pin={pin} risks={runRisks(run)} />
       <div className="jp-mlops-reproduce-actions">
-        <Button
-          className="jp-mlops-small-button"
-          small
+        <SmallButton
           disabled={why !== null || active || model.busy || badTolerance}
           aria-describedby={why ? `${uid}-why` : undefined}
           title={
@@ -200,29 +61,16 @@ export function ReproduceSection(props: {
           onClick={start}
         >
           Reproduce
-        </Button>
+        </SmallButton>
         {actions}
-        <label className="jp-mlops-reproduce-option">
-          tolerance
-          <input
-            className="jp-mlops-tolerance jp-mod-styled"
-            type="text"
-            inputMode="decimal"
-            size={7}
-            placeholder="default"
-            aria-invalid={badTolerance}
-            aria-describedby={badTolerance ? `${uid}-tolerance` : undefined}
-            title="Relative tolerance when comparing metrics (empty: the server's default)"
-            value={tolerance}
-            disabled={why !== null}
-            onChange={event => setTolerance(event.target.value)}
-            onKeyDown={event => {
-              if (event.key === 'Enter') {
-                start();
-              }
-            }}
-          />
-        </label>
+        <ToleranceInput
+          value={tolerance}
+          onChange={setTolerance}
+          invalid={badTolerance}
+          describedBy={`${uid}-tolerance`}
+          disabled={why !== null}
+          onEnter={start}
+        />
         <label className="jp-mlops-reproduce-option">
           <input
             type="checkbox"
@@ -245,15 +93,89 @@ export function ReproduceSection(props: {
         </div>
       )}
       <JobError model={model} />
-      {job && (
-        <div className="jp-mlops-job" data-job-id={job.id}>
-          <JobProgress job={job} />
-          <JobLog text={job.log_tail} label="Reproduction log (tail)" />
-          {job.verdict && (
-            <VerdictView verdict={job.verdict} openRun={openRun} />
-          )}
+      {job && <ReproductionJob job={job} openRun={openRun} />}
+    </div>
+  );
+}
+
+/** What a reproduction would run, and what may keep it from giving the same result. */
+function PinSummary(props: {
+  pin: Mlops.IPin | null;
+  risks: string[];
+}): JSX.Element {
+  const { pin, risks } = props;
+  return (
+    <>
+      <div className="jp-mlops-reproduce-pin">
+        {'pinned to: '}
+        <strong>{pin ? pinLabel(pin) : EMPTY}</strong>
+      </div>
+      {risks.length > 0 && (
+        <div className="jp-mlops-reproduce-risks">
+          <div>Risks to a faithful reproduction:</div>
+          <ul aria-label="Reproduction risks">
+            {risks.map((risk, i) => (
+              <li key={i}>{risk}</li>
+            ))}
+          </ul>
         </div>
       )}
+    </>
+  );
+}
+
+/** The relative tolerance typed for comparing metrics (empty: the server's default). */
+function ToleranceInput(props: {
+  value: string;
+  onChange: (text: string) => void;
+  invalid: boolean;
+  /** The id of the message saying why the value is invalid. */
+  describedBy: string;
+  disabled: boolean;
+  onEnter: () => void;
+}): JSX.Element {
+  const { value, onChange, invalid, describedBy, disabled, onEnter } = props;
+  return (
+    <label className="jp-mlops-reproduce-option">
+      tolerance
+      <input
+        className="jp-mlops-tolerance jp-mod-styled"
+        type="text"
+        inputMode="decimal"
+        size={7}
+        placeholder="default"
+        aria-invalid={invalid}
+        aria-describedby={invalid ? describedBy : undefined}
+        title="Relative tolerance when comparing metrics (empty: the server's default)"
+        value={value}
+        disabled={disabled}
+        onChange={event => onChange(event.target.value)}
+        onKeyDown={event => {
+          if (event.key === 'Enter') {
+            onEnter();
+          }
+        }}
+      />
+    </label>
+  );
+}
+
+/** The reproduction job: progress in cells, the log's tail, and the verdict once it came. */
+function ReproductionJob(props: {
+  job: Mlops.IJob;
+  openRun: (id: string) => void;
+}): JSX.Element {
+  const { job, openRun } = props;
+  return (
+    <div className="jp-mlops-job" data-job-id={job.id}>
+      <ProgressBar
+        state={job.state}
+        {...progressValue(job)}
+        text={progressText(job)}
+        label="Reproduction progress"
+      />
+      <JobLog text={job.log_tail} label="Reproduction log (tail)" />
+      {job.verdict && <VerdictView verdict={job.verdict} openRun={openRun} />}
     </div>
   );
 }

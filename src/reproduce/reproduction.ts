@@ -209,6 +209,21 @@ export function parseTolerance(text: string): number | undefined {
   return Number.isFinite(value) && value > 0 ? value : NaN;
 }
 
+/**
+ * The body of a reproduce request: the tolerance when one was typed, `twice` when asked for.
+ *
+ * @param tolerance a valid tolerance (see `parseTolerance`), or undefined for the default
+ */
+export function reproduceOptions(
+  tolerance: number | undefined,
+  twice: boolean
+): Mlops.IReproduceOptions {
+  return {
+    ...(tolerance !== undefined ? { tolerance } : {}),
+    ...(twice ? { twice: true } : {})
+  };
+}
+
 /** Why a run cannot be reproduced (or rerun) now, or null when it can. */
 export function blocker(
   run: Mlops.IRun,

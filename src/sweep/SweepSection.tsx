@@ -1,16 +1,16 @@
-import { Button } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { SmallButton } from '../components/buttons';
 import { CancelButton, JobError, JobLog, ProgressBar } from '../components/job';
-import { formatValue, shortId } from '../format';
+import { formatValue } from '../format';
 import { useSignal } from '../hooks';
 import { blocker, isActive, runPin } from '../reproduce/reproduction';
 import { Mlops } from '../types';
 import { SweepModel } from './model';
+import { SweepExecutions } from './SweepExecutions';
 import {
   checkGrid,
   combinationsText,
-  executionLabel,
   formatItem,
   isSweepable,
   MAX_COMPARED_RUNS,
@@ -23,70 +23,6 @@ import {
 
 /** Workers proposed by the form. */
 const DEFAULT_WORKERS = '2';
-
-/** The progress of a sweep: executions ended of all. */
-function SweepProgress(props: { job: Mlops.ISweepJob }): JSX.Element {
-  const { job } = props;
-  return (
-    <ProgressBar
-      state={job.state}
-      {...sweepProgressValue(job)}
-      text={sweepProgressText(job)}
-      label="Sweep progress"
-    />
-  );
-}
-
-/** The executions of a sweep: parameters, status and links to the runs they recorded. */
-function SweepExecutions(props: {
-  sweep: Mlops.ISweep;
-  openRun: (id: string) => void;
-}): JSX.Element {
-  const { sweep, openRun } = props;
-  const executions = [...sweep.executions].sort((a, b) => a.index - b.index);
-  return (
-    <table
-      className="jp-mlops-compare-table jp-mlops-sweep-executions"
-      aria-label="Sweep executions"
-    >
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">parameters</th>
-          <th scope="col">status</th>
-          <th scope="col">runs</th>
-        </tr>
-      </thead>
-      <tbody>
-        {executions.map(execution => (
-          <tr key={execution.index} data-status={execution.status}>
-            <td className="jp-mlops-num">{execution.index + 1}</td>
-            <td>{executionLabel(execution)}</td>
-            <td title={execution.error ?? undefined}>
-              {execution.error
-                ? `${execution.status}: ${execution.error}`
-                : execution.status}
-            </td>
-            <td>
-              {execution.run_ids.map(id => (
-                <Button
-                  key={id}
-                  className="jp-mlops-small-button jp-mlops-link-button"
-                  small
-                  minimal
-                  title={`Open run ${id}`}
-                  onClick={() => openRun(id)}
-                >
-                  {shortId(id)}
-                </Button>
-              ))}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
 
 /** "Rerun with…": a list of values per parameter, workers, the count, Start; then the job. */
 export function SweepSection(props: {
@@ -110,9 +46,6 @@ export function SweepSection(props: {
   const why = blocker(run, runPin(run));
   const job = model.job;
   const active = job !== null && isActive(job.state);
-  const sweep =
-    model.sweep && job?.sweep_id === model.sweep.id ? model.sweep : null;
-  const runIds = sweep ? sweepRunIds(sweep) : [];
   const canStart = why === null && check.errors.length === 0 && !active;
 
   const start = () => {
@@ -132,43 +65,12 @@ export function SweepSection(props: {
           start();
         }}
       >
-        <table className="jp-mlops-kv jp-mlops-sweep-grid">
-          <thead>
-            <tr>
-              <th scope="col">parameter</th>
-              <th scope="col">current</th>
-              <th scope="col">values (comma-separated)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {params.map(([name, value]) => (
-              <tr key={name} data-param={name}>
-                <th scope="row">{name}</th>
-                <td>{formatValue(value)}</td>
-                <td>
-                  {isSweepable(name) ? (
-                    <input
-                      className="jp-mlops-sweep-values jp-mod-styled"
-                      type="text"
-                      spellCheck={false}
-                      aria-label={`Values of ${name}`}
-                      title='Comma-separated values: JSON literals (0.01, true, "text", [1, 2]) or bare text'
-                      value={texts[name] ?? ''}
-                      disabled={why !== null}
-                      onChange={event =>
-                        setTexts({ ...texts, [name]: event.target.value })
-                      }
-                    />
-                  ) : (
-                    <span className="jp-mlops-muted">
-                      fixed (not an identifier)
-                    </span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <GridTable
+          params={params}
+          texts={texts}
+          onChange={(name, text) => setTexts({ ...texts, [name]: text })}
+          disabled={why !== null}
+        />
         <div className="jp-mlops-reproduce-actions">
           <label className="jp-mlops-reproduce-option">
             workers
@@ -191,9 +93,7 @@ export function SweepSection(props: {
           >
             {combinationsText(check.count)}
           </span>
-          <Button
-            className="jp-mlops-small-button"
-            small
+          <SmallButton
             type="submit"
             disabled={!canStart || model.busy}
             aria-describedby={
@@ -205,7 +105,7 @@ export function SweepSection(props: {
             }
           >
             Start
-          </Button>
+          </SmallButton>
           {active && <CancelButton model={model} />}
         </div>
         {(why || check.errors.length > 0) && (
@@ -219,29 +119,96 @@ export function SweepSection(props: {
       </form>
       <JobError model={model} />
       {job && (
-        <div
-          className="jp-mlops-job"
-          data-job-id={job.id}
-          data-sweep-id={job.sweep_id}
+        <SweepJob job={job} model={model} openRun={openRun} compare={compare} />
+      )}
+    </div>
+  );
+}
+
+/** A row per parameter: its name, current value, and the values to try (identifiers only). */
+function GridTable(props: {
+  params: [string, Mlops.JSONValue][];
+  texts: Record<string, string>;
+  onChange: (name: string, text: string) => void;
+  disabled: boolean;
+}): JSX.Element {
+  const { params, texts, onChange, disabled } = props;
+  return (
+    <table className="jp-mlops-kv jp-mlops-sweep-grid">
+      <thead>
+        <tr>
+          <th scope="col">parameter</th>
+          <th scope="col">current</th>
+          <th scope="col">values (comma-separated)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {params.map(([name, value]) => (
+          <tr key={name} data-param={name}>
+            <th scope="row">{name}</th>
+            <td>{formatValue(value)}</td>
+            <td>
+              {isSweepable(name) ? (
+                <input
+                  className="jp-mlops-sweep-values jp-mod-styled"
+                  type="text"
+                  spellCheck={false}
+                  aria-label={`Values of ${name}`}
+                  title='Comma-separated values: JSON literals (0.01, true, "text", [1, 2]) or bare text'
+                  value={texts[name] ?? ''}
+                  disabled={disabled}
+                  onChange={event => onChange(name, event.target.value)}
+                />
+              ) : (
+                <span className="jp-mlops-muted">
+                  fixed (not an identifier)
+                </span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The sweep job: progress, the log's tail, the executions, and comparing their runs. */
+function SweepJob(props: {
+  job: Mlops.ISweepJob;
+  model: SweepModel;
+  openRun: (id: string) => void;
+  compare?: (ids: string[]) => void;
+}): JSX.Element {
+  const { job, model, openRun, compare } = props;
+  const active = isActive(job.state);
+  const sweep =
+    model.sweep && job.sweep_id === model.sweep.id ? model.sweep : null;
+  const runIds = sweep ? sweepRunIds(sweep) : [];
+  return (
+    <div
+      className="jp-mlops-job"
+      data-job-id={job.id}
+      data-sweep-id={job.sweep_id}
+    >
+      <ProgressBar
+        state={job.state}
+        {...sweepProgressValue(job)}
+        text={sweepProgressText(job)}
+        label="Sweep progress"
+      />
+      <JobLog text={job.log_tail} label="Sweep log (tail)" />
+      {sweep && <SweepExecutions sweep={sweep} openRun={openRun} />}
+      {!active && compare && runIds.length >= 2 && (
+        <SmallButton
+          title={
+            runIds.length > MAX_COMPARED_RUNS
+              ? `Compare the first ${MAX_COMPARED_RUNS} of ${runIds.length} runs`
+              : `Compare the ${runIds.length} runs of the sweep`
+          }
+          onClick={() => compare(runIds.slice(0, MAX_COMPARED_RUNS))}
         >
-          <SweepProgress job={job} />
-          <JobLog text={job.log_tail} label="Sweep log (tail)" />
-          {sweep && <SweepExecutions sweep={sweep} openRun={openRun} />}
-          {!active && compare && runIds.length >= 2 && (
-            <Button
-              className="jp-mlops-small-button"
-              small
-              title={
-                runIds.length > MAX_COMPARED_RUNS
-                  ? `Compare the first ${MAX_COMPARED_RUNS} of ${runIds.length} runs`
-                  : `Compare the ${runIds.length} runs of the sweep`
-              }
-              onClick={() => compare(runIds.slice(0, MAX_COMPARED_RUNS))}
-            >
-              Compare sweep runs
-            </Button>
-          )}
-        </div>
+          Compare sweep runs
+        </SmallButton>
       )}
     </div>
   );

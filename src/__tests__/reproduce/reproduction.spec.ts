@@ -1,4 +1,5 @@
 import {
+  blocker,
   failureText,
   isActive,
   isFinished,
@@ -8,6 +9,7 @@ import {
   pinLabel,
   progressText,
   progressValue,
+  reproduceOptions,
   runPin,
   runRisks,
   verdictMetricRows,
@@ -199,5 +201,24 @@ describe('verdicts', () => {
     expect(parseTolerance('-1')).toBeNaN();
     expect(parseTolerance('0')).toBeNaN();
     expect(parseTolerance('abc')).toBeNaN();
+  });
+});
+
+describe('starting a reproduction', () => {
+  it('says why a run cannot be reproduced now', () => {
+    const pin: Mlops.IPin = { kind: 'snapshot' };
+    expect(blocker({ status: 'finished' } as Mlops.IRun, pin)).toBeNull();
+    expect(blocker({ status: 'running' } as Mlops.IRun, pin)).toContain(
+      'still running'
+    );
+    expect(blocker({ status: 'failed' } as Mlops.IRun, null)).toContain(
+      'cannot be reproduced'
+    );
+  });
+
+  it('sends the tolerance and twice only when given', () => {
+    expect(reproduceOptions(undefined, false)).toEqual({});
+    expect(reproduceOptions(1e-6, false)).toEqual({ tolerance: 1e-6 });
+    expect(reproduceOptions(undefined, true)).toEqual({ twice: true });
   });
 });
