@@ -3,7 +3,9 @@
 A :class:`JobManager` belongs to one server. papermill blocks, so each reproduction runs on a
 worker thread (the kernel it drives is a separate process) and the server's event loop stays
 free; a sweep's thread coordinates its worker processes. At most one reproduction per run is
-active at a time. The REST layer only submits, polls and cancels. No Tornado here.
+active at a time, and at most ``max_queued`` jobs wait for a worker: past that, a submission
+is refused (:class:`~mlops_jupyter.errors.TooManyRequestsError`, 429) rather than queued
+without bound. The REST layer only submits, polls and cancels. No Tornado here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import MlopsError, NotFoundError
+from .errors import MlopsError, NotFoundError, TooManyRequestsError
 from .execution import ExecutionCancelled
 from .models import format_datetime, utcnow
 from .reproduce import DEFAULT_TOLERANCE, Verdict, reproduce
@@ -33,6 +35,8 @@ _ACTIVE = ("queued", "running")
 LOG_TAIL_CHARS = 4096
 #: Finished jobs kept in memory, oldest forgotten first.
 MAX_FINISHED_JOBS = 200
+#: Jobs that may wait for a worker by default; more are refused.
+MAX_QUEUED_JOBS = 8
 
 #: ``runner(run_id, tolerance=, twice=, progress=, cancel=)`` returns a verdict.
 Runner = Callable[..., Verdict]
@@ -132,6 +136,7 @@ class JobManager:
         sweep_runner: Runs sweeps (default: :func:`mlops_jupyter.sweep.run_sweep` of the
             run's pinned notebook over the grid, on the shared store).
         max_finished: Finished jobs remembered.
+        max_queued: Jobs that may wait for a worker, beyond the ``max_workers`` running.
     """
 
     def __init__(
@@ -141,6 +146,7 @@ class JobManager:
         runner: Runner | None = None,
         sweep_runner: SweepRunner | None = None,
         max_finished: int = MAX_FINISHED_JOBS,
+        max_queued: int = MAX_QUEUED_JOBS,
     ) -> None:
         self._runner: Runner = runner or reproduce
         self._sweep_runner: SweepRunner = sweep_runner or _run_sweep
@@ -148,6 +154,8 @@ class JobManager:
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._max_finished = max_finished
+        self._max_workers = max_workers
+        self._max_queued = max(0, max_queued)
 
     def submit_reproduce(
         self, run_id: str, tolerance: float = DEFAULT_TOLERANCE, twice: bool = False
@@ -157,11 +165,15 @@ class JobManager:
         Returns:
             The job, and True if it was created now; while a job for the run is queued or
             running, that job is returned with False instead.
+
+        Raises:
+            TooManyRequestsError: If the queue is full (joining an active job never is).
         """
         with self._lock:
             for job in self._jobs.values():
                 if job.kind == "reproduce" and job.run_id == run_id and job.active:
                     return job, False
+            self._check_room()
             job = Job(run_id=run_id, tolerance=tolerance, twice=twice)
             self._jobs[job.id] = job
             self._forget_old()
@@ -174,6 +186,9 @@ class JobManager:
 
         Returns:
             The job; its ``sweep_id`` is the id the sweep's runs will carry.
+
+        Raises:
+            TooManyRequestsError: If the queue is full.
         """
         import math
 
@@ -186,6 +201,7 @@ class JobManager:
         )
         job.counts = {"total": math.prod(len(v) for v in grid.values())}
         with self._lock:
+            self._check_room()
             self._jobs[job.id] = job
             self._forget_old()
         job.append_log(f"queued: sweep {job.sweep_id} of run {run_id}")
@@ -244,6 +260,17 @@ class JobManager:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- internals ---------------------------------------------------------------------
+
+    def _check_room(self) -> None:
+        # Called with the lock held. Active jobs are the running ones (at most max_workers)
+        # and those waiting for a worker.
+        active = sum(1 for job in self._jobs.values() if job.active)
+        if active >= self._max_workers + self._max_queued:
+            raise TooManyRequestsError(
+                f"{active} reproductions and sweeps are running or queued (at most "
+                f"{self._max_workers} run at a time and {self._max_queued} wait): try again "
+                "when one has ended"
+            )
 
     def _run(self, job: Job) -> None:
         with self._lock:

@@ -23,6 +23,7 @@ __all__ = [
     "is_secret_name",
     "mask_url",
     "redact_text",
+    "scrub_url_query",
     "strip_url_credentials",
     "url_secrets",
 ]
@@ -330,6 +331,49 @@ def url_secrets(url: str) -> list[str]:
             continue
     found |= {unquote(s) for s in found}
     return sorted((s for s in found if s), key=len, reverse=True)
+
+
+# Query parameters Jupyter's access log hides (any name containing one of these).
+_LOGGED_QUERY_WORDS = ("token", "auth", "key", "code", "state", "xsrf")
+
+
+def scrub_url_query(url: str) -> str:
+    """Return ``url`` with the values of secret-looking query parameters replaced by
+    ``[secret]``, for logging a request.
+
+    As Jupyter's access log does (``/api/x?token=[secret]``), and a little more: a
+    parameter is hidden when its name (percent-decoded, any case) contains token, auth,
+    key, code, state or xsrf, or looks secret to :func:`is_secret_name` (``sig``,
+    ``password``, ...). Everything else is kept byte for byte, so the line still says which
+    request it was.
+
+    Args:
+        url: A request URI (``/path?query``) or a whole URL.
+
+    Returns:
+        The URL safe to log.
+    """
+    head, hash_, fragment = url.partition("#")
+    path, question, query = head.partition("?")
+    if not question:
+        return url
+    parts = query.split("&")
+    for i, part in enumerate(parts):
+        name, equals, _value = part.partition("=")
+        if equals and _is_logged_secret(name):
+            parts[i] = f"{name}=[secret]"
+    return f"{path}?{'&'.join(parts)}{hash_}{fragment}"
+
+
+def _is_logged_secret(name: str) -> bool:
+    from urllib.parse import unquote_plus
+
+    lowered = unquote_plus(name).strip().lower()
+    return (
+        any(word in lowered for word in _LOGGED_QUERY_WORDS)
+        or is_secret_name(lowered)
+        or lowered in _SECRET_QUERY_NAMES
+    )
 
 
 class Scrubber:

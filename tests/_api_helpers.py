@@ -42,7 +42,12 @@ def stored_run(
 
 
 async def fetch(jp_fetch: Any, *parts: str, **kwargs: Any) -> tuple[int, Any]:
-    """GET (or any verb) below /mlops-jupyter/api/: (status, decoded JSON), errors included."""
+    """GET (or any verb) below /mlops-jupyter/api/: (status, decoded JSON), errors included.
+
+    A body is sent as JSON (``Content-Type: application/json``) unless ``headers`` say.
+    """
+    if kwargs.get("body") is not None and "headers" not in kwargs:
+        kwargs["headers"] = {"Content-Type": "application/json"}
     try:
         response = await jp_fetch("mlops-jupyter", "api", *parts, **kwargs)
     except tornado.httpclient.HTTPClientError as exc:

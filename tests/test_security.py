@@ -9,9 +9,12 @@ have tests of their own in the modules of that code.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,8 +23,10 @@ from typing import Any
 
 import pytest
 import tornado.httpclient
+from jupyter_server.auth.authorizer import Authorizer
 
 from mlops_jupyter.models import GitInfo, Run, RunStatus
+from mlops_jupyter.server.handlers import ROUTES, BaseHandler
 from mlops_jupyter.store import get_store
 from mlops_jupyter.store.blobs import FsspecBlobStore, LocalBlobStore
 from mlops_jupyter.store.errors import BlobCorruptedError
@@ -185,3 +190,297 @@ def memory_base() -> Iterator[str]:
     fs = fsspec.filesystem("memory")
     if fs.exists(base):
         fs.rm(base, recursive=True)
+
+
+# --------------------------------------------------------------------------- 5. the token
+
+
+TOKEN = "tok-" + uuid.uuid4().hex  # long and unique: a byte grep cannot match by chance
+
+
+class TestTheTokenIsNeverLogged:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config: dict[str, Any]) -> dict[str, Any]:
+        return {**jp_server_config, "IdentityProvider": {"token": TOKEN}}
+
+    async def test_errors_log_the_url_without_its_token(
+        self,
+        jp_serverapp: Any,
+        http_server_client: Any,
+        jp_base_url: str,
+        isolated_store: Path,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        caplog.set_level(logging.DEBUG)
+
+        async def get(query: str) -> int:
+            url = f"{jp_base_url}mlops-jupyter/api/runs?token={TOKEN}&{query}"
+            response = await http_server_client.fetch(url, raise_error=False)
+            return int(response.code)
+
+        # The store opens on first use: a damaged database makes a server-side failure.
+        (isolated_store / "runs.db").write_bytes(b"not a database " * 512)
+        assert await get("order=sideways") == 400  # a client's mistake: one warning line
+        assert await get("limit=5") == 500  # a failure: logged with its traceback
+        logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+        assert TOKEN not in logged
+        assert "runs?token=[secret]&order=sideways" in logged  # the URL is still there
+        assert "runs?token=[secret]&limit=5" in logged
+
+
+def test_the_log_scrubber_masks_every_secret_looking_parameter() -> None:
+    from mlops_jupyter.redaction import scrub_url_query
+
+    assert scrub_url_query("/a/runs?token=abc&limit=5") == "/a/runs?token=[secret]&limit=5"
+    assert scrub_url_query("/x?_xsrf=1&Access_Token=2&%74oken=3&ids=a,b") == (
+        "/x?_xsrf=[secret]&Access_Token=[secret]&%74oken=[secret]&ids=a,b"
+    )
+    assert scrub_url_query("/x?auth") == "/x?auth"  # no value: nothing to hide
+    assert scrub_url_query("/x/token=1") == "/x/token=1"  # a path, not a query
+    assert scrub_url_query("https://h/p?sig=s#f") == "https://h/p?sig=[secret]#f"
+
+
+# --------------------------------------------------------------------------- 6. authorization
+
+
+class ReadOnlyAuthorizer(Authorizer):
+    """A deployment's authorizer that lets users read and nothing else."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return action == "read"
+
+
+def _route_path(pattern: str, values: dict[str, str]) -> str:
+    """A concrete path for a route regex, each named group filled from ``values``."""
+
+    def fill(match: re.Match[str]) -> str:
+        return values.get(match.group(1), "0123456789abcdef0123456789abcdef")
+
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", fill, pattern).replace("\\", "")
+
+
+def _our_verbs(handler: type[BaseHandler]) -> list[str]:
+    verbs = []
+    for verb in ("get", "post", "put", "patch", "delete"):
+        owner = next(k for k in handler.__mro__ if verb in vars(k))
+        if owner.__module__.startswith("mlops_jupyter."):
+            verbs.append(verb.upper())
+    return verbs
+
+
+class TestReadOnlyAuthorizer:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config: dict[str, Any]) -> dict[str, Any]:
+        server = {**jp_server_config["ServerApp"], "authorizer_class": ReadOnlyAuthorizer}
+        return {
+            **jp_server_config,
+            "ServerApp": server,
+            "IdentityProvider": {"token": TOKEN},
+        }
+
+    async def test_reads_pass_and_every_state_changing_verb_is_403(
+        self, jp_fetch: Any, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.DEBUG)
+        run = Run.new("ro", status=RunStatus.FINISHED, source="x = 1", metrics={"acc": 1.0})
+        get_store().create_run(run)
+        values = {"run_id": run.id, "kind": "source", "key": "acc"}
+        changing = []
+        for pattern, handler in ROUTES:
+            path = _route_path(pattern, values)
+            for verb in _our_verbs(handler):
+                params = {"ids": f"{run.id},{run.id}"} if pattern == "compare" else None
+                if verb == "GET":
+                    code, body, _ = await raw_fetch(jp_fetch, path, params=params)
+                    assert code != 403, f"GET {pattern} was refused to a reader: {body!r}"
+                    continue
+                changing.append((verb, pattern))
+                body_text = json.dumps({"run_id": run.id, "grid": {"x": [1]}})
+                code, body, _ = await raw_fetch(
+                    jp_fetch,
+                    path,
+                    method=verb,
+                    body=body_text if verb != "DELETE" else None,
+                    headers={"Content-Type": "application/json"} if verb != "DELETE" else {},
+                    allow_nonstandard_methods=True,
+                )
+                assert code == 403, f"{verb} {pattern} answered {code} to a reader"
+                assert "not authorized" in error_message(body)
+        # Reproduce, sweeps, job cancellation at least; future routes are enumerated too.
+        assert {("POST", r"runs/(?P<run_id>[^/]+)/reproduce"), ("POST", "sweeps")} <= set(changing)
+        assert ("DELETE", r"jobs/(?P<job_id>[^/]+)") in changing
+        for path in ("status", "runs", "experiments", f"runs/{run.id}"):
+            code, _, _ = await raw_fetch(jp_fetch, path)
+            assert code == 200, path
+        code, body, _ = await raw_fetch(jp_fetch, "jobs")
+        assert code == 200 and json.loads(body) == {"jobs": []}  # nothing was started
+
+    async def test_a_refusal_logs_no_token(
+        self,
+        jp_serverapp: Any,
+        http_server_client: Any,
+        jp_base_url: str,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        caplog.set_level(logging.DEBUG)
+        url = f"{jp_base_url}mlops-jupyter/api/sweeps?token={TOKEN}"
+        response = await http_server_client.fetch(
+            url,
+            method="POST",
+            body="{}",
+            headers={"Content-Type": "application/json"},
+            raise_error=False,
+        )
+        assert response.code == 403
+        logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+        assert TOKEN not in logged and "token=[secret]" in logged
+
+
+# --------------------------------------------------------------------------- 9. requests
+
+
+@pytest.fixture
+def some_run() -> Run:
+    run = Run.new("req", status=RunStatus.FINISHED, metrics={"x": 1.0})
+    get_store().create_run(run)
+    return run
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "text/json", "application/jsonx"],
+)
+async def test_json_posts_with_another_content_type_are_415(
+    jp_fetch: Any, some_run: Run, content_type: str
+) -> None:
+    posts = [
+        (("runs", some_run.id, "reproduce"), json.dumps({"tolerance": 1e-3})),
+        (("sweeps",), json.dumps({"run_id": some_run.id, "grid": {"x": [1, 2]}})),
+    ]
+    for parts, body in posts:
+        code, answer, _ = await raw_fetch(
+            jp_fetch, *parts, method="POST", body=body, headers={"Content-Type": content_type}
+        )
+        assert code == 415, (parts, answer)
+        assert "application/json" in error_message(answer)
+    code, body, _ = await raw_fetch(jp_fetch, "jobs")
+    assert json.loads(body) == {"jobs": []}
+
+
+async def test_json_with_a_charset_and_empty_bodies_are_accepted(jp_fetch: Any) -> None:
+    unknown = "f" * 32  # answers 404 once the body was accepted: nothing is started
+    for content_type in ("application/json", "application/json; charset=utf-8", "APPLICATION/JSON"):
+        code, body, _ = await raw_fetch(
+            jp_fetch,
+            "runs",
+            unknown,
+            "reproduce",
+            method="POST",
+            body='{"twice": true}',
+            headers={"Content-Type": content_type},
+        )
+        assert code == 404, (content_type, body)
+    # An empty body means the defaults, whatever the client says its type is.
+    code, body, _ = await raw_fetch(
+        jp_fetch, "runs", unknown, "reproduce", method="POST", body="",
+        headers={"Content-Type": "text/plain"},
+    )  # fmt: skip
+    assert code == 404, body
+    # sweeps needs a body: an empty one is a 400 saying so, not a 415.
+    code, body, _ = await raw_fetch(
+        jp_fetch, "sweeps", method="POST", body="", headers={"Content-Type": "text/plain"}
+    )
+    assert code == 400, body
+
+
+async def test_a_tolerance_too_large_for_a_float_is_400(jp_fetch: Any, some_run: Run) -> None:
+    huge = '{"tolerance": 1' + "0" * 4000 + "}"  # an integer, 1e4000: float() overflows
+    code, body, _ = await raw_fetch(
+        jp_fetch, "runs", some_run.id, "reproduce", method="POST", body=huge,
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    assert code == 400
+    assert "tolerance" in error_message(body)
+
+
+# --------------------------------------------------------------------------- 9. the job queue
+
+
+def test_the_job_queue_is_bounded() -> None:
+    from mlops_jupyter.errors import TooManyRequestsError
+    from mlops_jupyter.jobs import JobManager
+
+    release = __import__("threading").Event()
+
+    def slow(run_id: str, **kwargs: Any) -> Any:
+        release.wait(30)
+        raise RuntimeError("stopped by the test")
+
+    manager = JobManager(1, runner=slow, sweep_runner=slow, max_queued=2)
+    try:
+        first, _ = manager.submit_reproduce("a" * 32)
+        manager.submit_reproduce("b" * 32)
+        manager.submit_sweep("c" * 32, {"x": [1]})
+        with pytest.raises(TooManyRequestsError, match="queued"):
+            manager.submit_reproduce("d" * 32)
+        with pytest.raises(TooManyRequestsError):
+            manager.submit_sweep("d" * 32, {"x": [1]})
+        again, created = manager.submit_reproduce("a" * 32)  # joining is not queuing
+        assert again is first and not created
+        release.set()
+        for job in manager.list():
+            manager.wait(job.id, timeout=30)
+        manager.submit_reproduce("d" * 32)  # room again
+    finally:
+        release.set()
+        manager.shutdown()
+
+
+@pytest.mark.kernel
+class TestTooManyJobs:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config: dict[str, Any]) -> dict[str, Any]:
+        app = {"reproduce_workers": 1, "max_queued_jobs": 1}
+        return {**jp_server_config, "MlopsJupyterApp": app}
+
+    async def test_past_the_queue_bound_posts_are_429(self, jp_fetch: Any, tmp_path: Path) -> None:
+        from _api_helpers import stored_run
+
+        sleeping = "%%track --quiet\nimport time\ntime.sleep(60)"
+        runs = [stored_run(tmp_path / str(i), sleeping, metrics={"x": 1.0}) for i in range(3)]
+        json_type = {"Content-Type": "application/json"}
+        jobs = []
+        for run in runs[:2]:
+            code, body, _ = await raw_fetch(
+                jp_fetch, "runs", run.id, "reproduce", method="POST", body="{}", headers=json_type
+            )
+            assert code == 202, body
+            jobs.append(json.loads(body)["job"]["id"])
+        try:
+            code, body, headers = await raw_fetch(
+                jp_fetch, "runs", runs[2].id, "reproduce", method="POST", body="{}",
+                headers=json_type,
+            )  # fmt: skip
+            assert code == 429
+            assert "queued" in error_message(body)
+            assert int(headers["Retry-After"]) > 0
+            code, body, _ = await raw_fetch(
+                jp_fetch, "sweeps", method="POST", headers=json_type,
+                body=json.dumps({"run_id": runs[2].id, "grid": {"x": [1]}}),
+            )  # fmt: skip
+            assert code == 429
+            # Asking again for a run already queued joins its job: no new queue entry.
+            code, body, _ = await raw_fetch(
+                jp_fetch, "runs", runs[1].id, "reproduce", method="POST", body="",
+                headers=json_type,
+            )  # fmt: skip
+            assert code == 200 and json.loads(body)["job"]["id"] == jobs[1]
+        finally:
+            for job_id in jobs:
+                await raw_fetch(jp_fetch, "jobs", job_id, method="DELETE")
+            for job_id in jobs:
+                for _ in range(300):
+                    code, body, _ = await raw_fetch(jp_fetch, "jobs", job_id)
+                    if json.loads(body)["job"]["state"] not in ("queued", "running"):
+                        break
+                    await asyncio.sleep(0.1)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 import tornado.httpclient
 import tornado.web
+import yaml
 
 from mlops_jupyter import __version__
 from mlops_jupyter.server.handlers import ROUTES, BaseHandler
 
 HTTP_VERBS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+SPEC = Path(__file__).resolve().parent.parent / "api" / "openapi.yaml"
 
 
 async def test_status_with_token(jp_fetch: Any, isolated_store: Any) -> None:
@@ -106,6 +110,34 @@ def test_every_verb_is_decorated_with_authenticated() -> None:
             assert method.__code__.co_filename.endswith("tornado/web.py"), (
                 f"{handler.__name__}.{verb} is not wrapped by tornado.web.authenticated"
             )
+
+
+def test_every_verb_is_authorized_with_an_explicit_action() -> None:
+    """Each verb declares resource and action (JupyterHub scopes, read-only authorizers):
+    ``read`` for reads, ``execute`` for what runs code, ``write`` for other changes; the
+    OpenAPI spec says the same action (``x-auth-action``)."""
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))["paths"]
+    for pattern, handler in ROUTES:
+        assert handler.auth_resource == "mlops-jupyter", handler.__name__
+        for verb in _verbs(handler):
+            name = f"{handler.__name__}.{verb}"
+            # @tornado.web.authenticated outermost, then jupyter_server's @authorized.
+            inner = getattr(getattr(handler, verb.lower()), "__wrapped__", None)
+            assert inner is not None, f"{name} is not decorated"
+            assert Path(inner.__code__.co_filename).parts[-3:] == (
+                "jupyter_server",
+                "auth",
+                "decorator.py",
+            ), f"{name} is not decorated with @authorized under @tornado.web.authenticated"
+            action = inspect.getclosurevars(inner).nonlocals.get("action")
+            assert action in ("read", "write", "execute"), f"{name}: no explicit action"
+            if verb in ("GET", "HEAD"):
+                assert action == "read", f"{name} reads: its action must be read"
+            else:
+                assert action != "read", f"{name} changes state: its action cannot be read"
+            path = "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern)
+            documented = spec[path][verb.lower()].get("x-auth-action")
+            assert documented == action, f"{name}: api/openapi.yaml says {documented!r}"
 
 
 async def test_server_starts_and_explains_a_corrupted_store(

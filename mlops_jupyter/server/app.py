@@ -39,6 +39,15 @@ class MlopsJupyterApp(ExtensionApp):
         help="Reproductions run at the same time (each drives one kernel); more are queued.",
     )
 
+    max_queued_jobs = Integer(
+        8,
+        config=True,
+        help=(
+            "Reproductions and sweeps that may wait for a worker; past that, starting one "
+            "answers 429 (Retry-After) instead of queuing without bound."
+        ),
+    )
+
     services: Services | None = None
 
     @observe("store")
@@ -48,7 +57,7 @@ class MlopsJupyterApp(ExtensionApp):
 
     def initialize_settings(self) -> None:
         """Build the services the handlers read from the web application's settings."""
-        self.services = Services(self.store, self.reproduce_workers)
+        self.services = Services(self.store, self.reproduce_workers, self.max_queued_jobs)
         self.settings[SETTINGS_KEY] = self.services
         location = self.services.location()
         self.log.info("mlops-jupyter %s: store %s", __version__, location.description)

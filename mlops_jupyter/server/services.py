@@ -36,11 +36,16 @@ class Services:
         store_setting: The ``store`` traitlet: a directory or database URL ("" for the
             environment's, else the per-user default). May change while the server runs.
         reproduce_workers: Reproductions and sweeps run at the same time.
+        max_queued_jobs: Reproductions and sweeps that may wait for a worker; more are
+            refused (429).
     """
 
-    def __init__(self, store_setting: str = "", reproduce_workers: int = 2) -> None:
+    def __init__(
+        self, store_setting: str = "", reproduce_workers: int = 2, max_queued_jobs: int = 8
+    ) -> None:
         self.store_setting = store_setting
         self.reproduce_workers = max(1, reproduce_workers)
+        self.max_queued_jobs = max(0, max_queued_jobs)
         self.housekeeping = Housekeeper(STALE_CHECK_INTERVAL_S)
         self._jobs: JobManager | None = None
 
@@ -62,7 +67,10 @@ class Services:
             from ..jobs import JobManager
 
             self._jobs = JobManager(
-                self.reproduce_workers, runner=self._reproduce, sweep_runner=self._sweep
+                self.reproduce_workers,
+                runner=self._reproduce,
+                sweep_runner=self._sweep,
+                max_queued=self.max_queued_jobs,
             )
         return self._jobs
 

@@ -2,7 +2,9 @@
 
 Every error the core raises is a :class:`~mlops_jupyter.errors.MlopsError` with a code: it
 becomes that status and ``{"message": ...}``, never a traceback; anything else is a 500 that
-says to look at the server log.
+says to look at the server log. Every verb is authenticated and authorized on the resource
+``mlops-jupyter`` (reads ``read``, what runs code ``execute``, other changes ``write``), and
+URLs are logged with their secret query values (``?token=``) hidden.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from jupyter_server.base.handlers import APIHandler
 
 from ...errors import InvalidArgumentError, MlopsError
 from ...models import json_safe
+from ...redaction import scrub_url_query
 from ..services import SETTINGS_KEY, Services
 
 if TYPE_CHECKING:
     from ...store.base import RunStore
 
 __all__ = [
+    "AUTH_RESOURCE",
     "MAX_BODY_BYTES",
+    "RETRY_AFTER_S",
     "BaseHandler",
+    "UnsupportedMediaTypeError",
     "json_object",
     "validate_job_id",
     "validate_run_id",
@@ -34,25 +40,54 @@ _JOB_ID_RE = re.compile(r"[0-9a-f]{32}")
 _INT_RE = re.compile(r"[0-9]{1,12}")
 #: Largest request body accepted.
 MAX_BODY_BYTES = 64 * 1024
+#: The resource every verb is authorized on (JupyterHub scopes, custom authorizers).
+AUTH_RESOURCE = "mlops-jupyter"
+#: What a 429 (the job queue is full) tells the client to wait, in seconds.
+RETRY_AFTER_S = 30
+
+
+class UnsupportedMediaTypeError(InvalidArgumentError):
+    """A request body that is not declared as JSON (415)."""
+
+    code = 415
 
 
 class BaseHandler(APIHandler):
-    """Turns every error into ``{"message": ...}`` with the right status, never a traceback."""
+    """Turns every error into ``{"message": ...}`` with the right status, never a traceback.
+
+    Every verb of a subclass is decorated ``@tornado.web.authenticated`` then
+    ``@authorized(action)`` (``jupyter_server.auth.decorator``) on :data:`AUTH_RESOURCE`:
+    ``read`` for what only reads, ``execute`` for what runs code (reproductions, sweeps),
+    ``write`` for other changes; ``tests/test_server.py`` checks every route.
+    """
+
+    auth_resource = AUTH_RESOURCE
 
     @property
     def services(self) -> Services:
         """The core as this server uses it (see :mod:`mlops_jupyter.server.services`)."""
         return cast("Services", self.settings[SETTINGS_KEY])
 
+    def _request_summary(self) -> str:
+        # Tornado's own log lines use this: the URI may carry ?token=.
+        uri = scrub_url_query(self.request.uri or "")
+        return f"{self.request.method} {uri} ({self.request.remote_ip})"
+
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        """Log a client's mistake as one warning line; anything else with its traceback."""
+        """Log a client's mistake as one warning line; anything else with its traceback.
+
+        The URL is logged with its secret query values hidden (``?token=[secret]``), as in
+        Jupyter's access log.
+        """
         # A client's mistake (bad filter, unknown id) is one warning line, not a traceback.
         if isinstance(value, MlopsError) and value.code < 500:
-            self.log.warning(
-                "%d %s %s: %s", value.code, self.request.method, self.request.uri, value
-            )
+            self.log.warning("%d %s: %s", value.code, self._request_summary(), value)
             return
-        super().log_exception(typ, value, tb)
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)  # a warning with _request_summary()
+            return
+        # Tornado's default would also log repr(self.request), which holds the raw URI.
+        self.log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Answer ``{"message": ...}`` with the status the error's code says."""
@@ -68,10 +103,31 @@ class BaseHandler(APIHandler):
             else:
                 message = "internal error in the mlops-jupyter server extension (see server log)"
         self.set_status(status_code)
+        if status_code == 429:
+            self.set_header("Retry-After", str(RETRY_AFTER_S))
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"message": message}))
 
     # -- helpers for the verbs ----------------------------------------------------------
+
+    def json_body(self) -> bytes:
+        """The request body, if it is declared as JSON (an empty body needs no type).
+
+        ``application/json`` with parameters (``; charset=utf-8``) is JSON; anything else
+        (``text/plain``, a form, no type at all) is a 415.
+
+        Raises:
+            UnsupportedMediaTypeError: If a body is sent with another content type.
+        """
+        body = self.request.body
+        if body.strip():
+            declared = self.request.headers.get("Content-Type", "")
+            if declared.split(";", 1)[0].strip().lower() != "application/json":
+                raise UnsupportedMediaTypeError(
+                    "the request body must be JSON, sent with Content-Type: application/json "
+                    f"(got {declared or 'no Content-Type'!r:.60})"
+                )
+        return body
 
     def store(self) -> RunStore:
         """The store this server uses (shared, opened on first use)."""

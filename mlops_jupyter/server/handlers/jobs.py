@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 
 from ...errors import InvalidArgumentError
 from .base import MAX_BODY_BYTES, BaseHandler, json_object, validate_job_id, validate_run_id
@@ -39,12 +40,16 @@ def parse_reproduce_body(body: bytes) -> tuple[float, bool]:
     if unknown:
         raise InvalidArgumentError(f"unknown field {unknown[0]!r:.40}: use tolerance, twice")
     tolerance = data.get("tolerance", DEFAULT_TOLERANCE)
-    if (
-        isinstance(tolerance, bool)
-        or not isinstance(tolerance, int | float)
-        or not math.isfinite(tolerance)
-        or tolerance <= 0
-    ):
+    try:
+        valid = (
+            not isinstance(tolerance, bool)
+            and isinstance(tolerance, int | float)
+            and math.isfinite(tolerance)
+            and tolerance > 0
+        )
+    except OverflowError:  # an integer too large for a float (JSON allows 4000 digits)
+        valid = False
+    if not valid:
         raise InvalidArgumentError("tolerance must be a number > 0")
     twice = data.get("twice", False)
     if not isinstance(twice, bool):
@@ -56,10 +61,11 @@ class ReproduceHandler(BaseHandler):
     """``POST runs/{id}/reproduce``: start (or join) a reproduction job."""
 
     @tornado.web.authenticated
+    @authorized("execute")
     def post(self, run_id: str) -> None:
         """Start a reproduction of the run (202), or join the one running (200)."""
         validate_run_id(run_id)
-        tolerance, twice = parse_reproduce_body(self.request.body)
+        tolerance, twice = parse_reproduce_body(self.json_body())
         self.store().get_run(run_id)  # 404 before anything is queued
         job, created = self.services.jobs().submit_reproduce(run_id, tolerance, twice)
         self.set_status(202 if created else 200)
@@ -70,12 +76,14 @@ class JobHandler(BaseHandler):
     """``GET jobs/{id}``: a job's state; ``DELETE jobs/{id}``: cancel it."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self, job_id: str) -> None:
         """The job's state, progress, log tail and verdict."""
         job = self.services.jobs().get(validate_job_id(job_id))
         self.finish_json({"job": job.to_json()})
 
     @tornado.web.authenticated
+    @authorized("write")
     def delete(self, job_id: str) -> None:
         """Cancel the job (the running cell is interrupted)."""
         job = self.services.jobs().cancel(validate_job_id(job_id))
@@ -86,6 +94,7 @@ class JobsHandler(BaseHandler):
     """``GET jobs?run_id=``: jobs kept by this server, newest first."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self) -> None:
         """This server's jobs, newest first (``?run_id=`` for one run's)."""
         run_id = self.get_query_argument("run_id", None)
@@ -133,9 +142,10 @@ class SweepsHandler(BaseHandler):
     """``POST sweeps``: start a sweep of a run's pinned notebook over a grid (a job)."""
 
     @tornado.web.authenticated
+    @authorized("execute")
     def post(self) -> None:
         """Start a sweep of a run's pinned notebook over a grid (202)."""
-        run_id, grid, workers = parse_sweep_body(self.request.body)
+        run_id, grid, workers = parse_sweep_body(self.json_body())
         self.store().get_run(run_id)  # 404 before anything is queued
         job = self.services.jobs().submit_sweep(run_id, grid, workers)
         self.set_status(202)
@@ -146,6 +156,7 @@ class SweepHandler(BaseHandler):
     """``GET sweeps/{id}``: a sweep's manifest, with each execution's status and runs."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self, sweep_id: str) -> None:
         """The sweep's manifest."""
         from ...sweep import load_sweep

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 
 from ...compare import compare_runs
 from ...errors import InvalidArgumentError, NotFoundError
@@ -37,6 +38,7 @@ class StatusHandler(BaseHandler):
     """``GET /mlops-jupyter/api/status``: version and the store this server uses."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self) -> None:
         """The version and the store this server uses."""
         location = self.services.location()
@@ -57,6 +59,7 @@ class RunsHandler(BaseHandler):
     """``GET runs``: one page of run summaries, filtered and sorted."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self) -> None:
         """One page of run summaries, filtered and sorted, with a change token."""
         where = parse_filter(self.get_query_argument("filter", ""))
@@ -92,6 +95,7 @@ class RunHandler(BaseHandler):
     """``GET runs/{id}``: the full run."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self, run_id: str) -> None:
         """The whole run."""
         run = self.store().get_run(validate_run_id(run_id))
@@ -102,6 +106,7 @@ class RunBlobHandler(BaseHandler):
     """``GET runs/{id}/blobs/{kind}``: a large part of a run, fetched on demand."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self, run_id: str, kind: str) -> None:
         """One large part of the run: source, notebook snapshot, diff, env or history."""
         validate_run_id(run_id)
@@ -139,6 +144,7 @@ class RunMetricsHandler(BaseHandler):
     """``GET runs/{id}/metrics``: each metric's point count and final value."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self, run_id: str) -> None:
         """Each metric's point count and final value."""
         summaries = self.store().metric_summaries(validate_run_id(run_id))
@@ -149,6 +155,7 @@ class MetricSeriesHandler(BaseHandler):
     """``GET runs/{id}/metrics/{key}?points=N``: a series, downsampled on the server."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self, run_id: str, key: str) -> None:
         """One metric series, downsampled to at most ``?points=`` points."""
         validate_run_id(run_id)
@@ -168,6 +175,7 @@ class CompareHandler(BaseHandler):
     """``GET compare?ids=a,b``: what differs between runs."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self) -> None:
         """What differs between the runs of ``?ids=``."""
         raw = self.get_query_argument("ids", "")
@@ -186,6 +194,7 @@ class ExperimentsHandler(BaseHandler):
     """``GET experiments``: experiment names with run counts."""
 
     @tornado.web.authenticated
+    @authorized("read")
     def get(self) -> None:
         """Experiment names with run counts."""
         self.finish_json({"experiments": self.store().experiment_summaries()})
