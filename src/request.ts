@@ -10,7 +10,7 @@ export const API_NAMESPACE = 'mlops-jupyter/api';
  * Call the mlops-jupyter REST API.
  *
  * @param endPoint path below `/mlops-jupyter/api/`
- * @param init fetch options
+ * @param init fetch options; a body is sent as `application/json` unless it says otherwise
  * @returns the decoded JSON body
  * @throws {ApiError} carrying the HTTP status and the server's `message`
  */
@@ -21,9 +21,23 @@ export async function requestAPI<T>(
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
 
+  // Bodies are JSON: the server refuses others (415), and fetch would call a string text/plain.
+  const headers = new Headers(init.headers);
+  if (
+    init.body !== undefined &&
+    init.body !== null &&
+    !headers.has('Content-Type')
+  ) {
+    headers.set('Content-Type', 'application/json');
+  }
+
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(url, init, settings);
+    response = await ServerConnection.makeRequest(
+      url,
+      { ...init, headers },
+      settings
+    );
   } catch (error) {
     throw new ApiError(0, String((error as Error)?.message ?? error));
   }
