@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "reproduce": 4,
     "sweep": 4,
     "jobs": 4,
+    "drift": 4,
     "kernel": 5,
     "magics": 5,
     "summary": 5,
