@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..errors import MlopsError
 from ..version import __version__
-from . import reproduce, runs, store, sweep
+from . import drift, reproduce, runs, store, sweep
 from .common import warn
 
 __all__ = ["build_parser", "exit_status", "main"]
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mlops-jupyter {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (runs, reproduce, sweep, store):
+    for module in (runs, reproduce, sweep, store, drift):
         module.register(commands)
     return parser
 
