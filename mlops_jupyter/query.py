@@ -27,7 +27,7 @@ ISO-8601 strings.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .errors import InvalidArgumentError
@@ -445,11 +445,14 @@ class RunPage:
         total: How many runs match the filter in all.
         version: Change token of the store when the page was read: it differs after any run
             is created or updated.
+        skipped: ``{"id", "reason"}`` of the runs of the page whose record could not be read
+            (left out of ``runs``, still counted in ``total``).
     """
 
     runs: list[dict[str, Any]]
     total: int
     version: str
+    skipped: list[dict[str, str]] = field(default_factory=list)
 
 
 def _git_summary(git: GitInfo | None) -> dict[str, Any] | None:

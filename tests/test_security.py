@@ -15,6 +15,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -484,3 +486,63 @@ class TestTooManyJobs:
                     if json.loads(body)["job"]["state"] not in ("queued", "running"):
                         break
                     await asyncio.sleep(0.1)
+
+
+# --------------------------------------------------------------------------- 9. one bad record
+
+
+def break_record(run_id: str, record: str = "{not json") -> None:
+    """Write a record no reader can parse, as a hostile or broken writer could."""
+    from sqlalchemy import text
+
+    store: Any = get_store()
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE runs SET record = :r WHERE id = :id"), {"r": record, "id": run_id}
+        )
+
+
+async def test_one_unreadable_record_does_not_break_the_list(jp_fetch: Any) -> None:
+    store = get_store()
+    good = [Run.new("e", name=f"good{i}", status=RunStatus.FINISHED) for i in range(2)]
+    bad = Run.new("e", name="bad", status=RunStatus.FINISHED)
+    for run in (*good, bad):
+        store.create_run(run)
+    break_record(bad.id)
+
+    code, body, _ = await raw_fetch(jp_fetch, "runs")
+    assert code == 200, body
+    page = json.loads(body)
+    assert sorted(r["id"] for r in page["runs"]) == sorted(r.id for r in good)
+    assert [s["id"] for s in page["skipped"]] == [bad.id]
+    assert page["skipped"][0]["reason"]
+    for run in good:
+        code, _, _ = await raw_fetch(jp_fetch, "runs", run.id)
+        assert code == 200
+    ids = f"{good[0].id},{good[1].id}"
+    code, body, _ = await raw_fetch(jp_fetch, "compare", params={"ids": ids})
+    assert code == 200
+    code, body, _ = await raw_fetch(jp_fetch, "runs", bad.id)
+    assert code == 500
+    message = error_message(body)
+    assert bad.id in message and "unreadable" in message
+    assert [r.id for r in store.search_runs()] == [r.id for r in reversed(good)]
+
+
+def test_the_cli_lists_the_readable_runs_and_names_the_other() -> None:
+    store = get_store()
+    good = Run.new("e", name="good", status=RunStatus.FINISHED)
+    bad = Run.new("e", name="bad", status=RunStatus.FINISHED)
+    store.create_run(good)
+    store.create_run(bad)
+    break_record(bad.id, "[]")
+    exe = Path(sys.executable).with_name("mlops-jupyter")
+    out = subprocess.run(
+        [str(exe) if exe.exists() else "mlops-jupyter", "runs", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert good.id[:12] in out.stdout and bad.id[:12] not in out.stdout
+    assert bad.id in out.stderr and "Traceback" not in out.stderr

@@ -33,7 +33,7 @@ from mlops_jupyter.models import (
     Run,
     RunStatus,
 )
-from mlops_jupyter.query import parse_filter, parse_sort
+from mlops_jupyter.query import SortKey, parse_filter, parse_sort
 from mlops_jupyter.store import (
     InvalidArgumentError,
     RunAlreadyExistsError,
@@ -452,6 +452,142 @@ def test_nul_in_a_parameter_string_round_trips(store: RunStore) -> None:
     assert store.get_run(run.id).params == {"sep": "a\x00b", "other": "x"}
     page = store.list_runs(where=parse_filter("params.sep != null"))
     assert [r["params"]["sep"] for r in page.runs] == ["a\x00b"]
+
+
+# NUL (PostgreSQL text cannot hold it) and lone surrogates (not UTF-8): one rule on every
+# backend. Text columns keep them as backslash escapes, JSON keeps them exactly, metric
+# names with one are refused.
+ODD = "a\x00b\ud800c"
+ESCAPED = "a\\x00b\\ud800c"
+
+
+def test_nul_and_lone_surrogates_in_text_are_kept_escaped(store: RunStore) -> None:
+    run = make_run(
+        experiment=f"exp{ODD}",
+        name=ODD,
+        source=f"s = '{ODD}'",
+        tags={ODD: ODD, "plain": "v"},
+        params={ODD: 1, "value": ODD},
+        stdout_tail=ODD,
+        extra={"note": ODD},
+    )
+    store.create_run(run)
+    got = store.get_run(run.id)
+    assert (got.experiment, got.name, got.source) == (f"exp{ESCAPED}", ESCAPED, f"s = '{ESCAPED}'")
+    assert got.tags == {ESCAPED: ESCAPED, "plain": "v"}
+    assert got.params == {ESCAPED: 1, "value": ODD}  # a value is JSON: kept exactly
+    assert (got.stdout_tail, got.extra) == (ODD, {"note": ODD})
+    json.dumps(got.to_json(), allow_nan=False)  # what the REST API sends
+    # Found by what the writer gave, escaped or not.
+    for experiment in (f"exp{ODD}", f"exp{ESCAPED}"):
+        assert [r.id for r in store.search_runs(experiment=experiment)] == [run.id]
+        assert store.count_runs(experiment=experiment) == 1
+        assert store.list_runs(experiment=experiment).total == 1
+    quoted = ESCAPED.replace("\\", "\\\\")  # the filter language's own escapes
+    for text in (f"name = '{ODD}'", f"name = '{quoted}'", f"tags.plain = 'v' and name ~ '{ODD}'"):
+        page = store.list_runs(where=parse_filter(text))
+        assert [r["name"] for r in page.runs] == [ESCAPED], text
+    assert page.runs[0]["params"] == {ESCAPED: 1, "value": ODD}
+    assert store.list_runs(where=parse_filter("params.value ~ 'b'")).total == 1
+    assert store.list_runs(sort=parse_sort("params.value")).total == 1
+    # Updates go the same way; nothing else is affected.
+    run.tags["more"] = ODD
+    store.update_run(run)
+    assert store.get_run(run.id).tags["more"] == ESCAPED
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "c\ud800"])
+def test_metric_names_a_database_cannot_hold_are_refused(store: RunStore, key: str) -> None:
+    run = make_run()
+    store.create_run(run)
+    batch = [MetricPoint("ok", 1.0, 0, 1.0), MetricPoint(key, 2.0, 0, 1.0)]
+    with pytest.raises(InvalidArgumentError, match="metric name") as info:
+        store.log_metric_points(run.id, batch)
+    assert info.value.code == 400
+    assert store.metric_series(run.id, "ok") == []  # the batch wrote nothing
+    store.log_metric_points(run.id, batch[:1])  # the store is still usable
+    assert store.get_run(run.id).metrics == {"ok": 1.0}
+    for read in (store.metric_series, store.metric_step_values):
+        with pytest.raises(InvalidArgumentError, match="metric name"):
+            read(run.id, key)
+    with pytest.raises(InvalidArgumentError, match="metric name"):
+        store.create_run(make_run(metrics={key: 1.0}))
+    page = store.list_runs(sort=SortKey("metrics", key))  # no run has it: listed last
+    assert [r["id"] for r in page.runs] == [run.id]
+    assert store.count_runs() == 1
+
+
+def test_run_ids_a_database_cannot_hold_are_refused(store: RunStore) -> None:
+    for bad in ("a\x00", "b\ud800"):
+        with pytest.raises(InvalidArgumentError, match="run id"):
+            store.create_run(make_run(id=bad))
+        with pytest.raises(InvalidArgumentError, match="run id"):
+            store.get_run(bad)
+        with pytest.raises(InvalidArgumentError, match="run id"):
+            store.log_metric_points(bad, [MetricPoint("m", 1.0, 0, 1.0)])
+        store.heartbeat([bad])  # unknown ids are ignored
+    assert store.count_runs() == 0
+
+
+def _damage(store: RunStore, run_id: str, **columns: Any) -> None:
+    """What a broken or hostile writer of a shared database could leave in a run's row."""
+    from sqlalchemy import update
+
+    from mlops_jupyter.store.schema import params, runs
+
+    engine: Any = store.engine  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        if "value_json" in columns:
+            conn.execute(
+                update(params)
+                .where(params.c.run_id == run_id)
+                .values(value_json=columns.pop("value_json"))
+            )
+        if columns:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(**columns))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"record": "{not json"},
+        {"record": "[]"},
+        {"record": '{"git": "not an object"}'},
+        {"value_json": "{broken"},
+    ],
+    ids=["not-json", "not-an-object", "bad-part", "bad-param"],
+)
+def test_an_unreadable_record_is_skipped_and_reported(
+    store: RunStore, damage: dict[str, str]
+) -> None:
+    from mlops_jupyter.store.errors import RunUnreadableError
+
+    good = [make_run(offset_s=i, name=f"good{i}", params={"p": i}) for i in range(3)]
+    bad = make_run(offset_s=1.5, name="bad", params={"p": 9})
+    for run in (*good, bad):
+        store.create_run(run)
+    _damage(store, bad.id, **damage)
+    page = store.list_runs(sort=parse_sort("started_at"), descending=False)
+    assert [r["name"] for r in page.runs] == ["good0", "good1", "good2"]
+    assert [s["id"] for s in page.skipped] == [bad.id]
+    assert page.skipped[0]["reason"] and page.total == 4
+    assert store.list_runs(where=parse_filter("name = 'good1'")).skipped == []
+    assert [r.name for r in store.search_runs()] == ["good2", "good1", "good0"]
+    for run in good:
+        assert store.get_run(run.id).name == run.name
+    with pytest.raises(RunUnreadableError, match=bad.id) as info:
+        store.get_run(bad.id)
+    assert info.value.code == 500 and "unreadable" in str(info.value)
+
+
+def test_a_running_run_with_a_damaged_record_is_left_alone(store: RunStore) -> None:
+    stale = make_run(status=RunStatus.RUNNING, heartbeat_at=T0)
+    other = make_run(status=RunStatus.RUNNING, heartbeat_at=T0, name="other")
+    store.create_run(stale)
+    store.create_run(other)
+    _damage(store, stale.id, record="{not json")
+    assert store.mark_stale_runs_crashed(30, now=T0 + timedelta(hours=1)) == [other.id]
+    assert store.get_run(other.id).status is RunStatus.CRASHED
 
 
 # -- SQLite specifics ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ __all__ = [
     "BlobNotFoundError",
     "RunAlreadyExistsError",
     "RunNotFoundError",
+    "RunUnreadableError",
     "StoreCorruptedError",
     "StoreError",
     "StoreFullError",
@@ -55,6 +56,29 @@ class RunAlreadyExistsError(StoreError, ConflictError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"run {run_id!r} already exists")
         self.run_id = run_id
+
+
+class RunUnreadableError(StoreError):
+    """A stored run cannot be read back: its record is damaged or was not written by
+    mlops-jupyter (a broken or hostile writer of a shared database).
+
+    Only that run is affected: lists skip it and say so, every other run reads as usual.
+    Nothing is changed in the database.
+
+    Attributes:
+        run_id: The run.
+        reason: What failed when it was read.
+    """
+
+    code = 500
+
+    def __init__(self, run_id: str, reason: str) -> None:
+        super().__init__(
+            f"run {run_id!r} is unreadable: its stored record is damaged ({reason}); the "
+            "other runs are not affected"
+        )
+        self.run_id = run_id
+        self.reason = reason
 
 
 class BlobNotFoundError(StoreError, NotFoundError):

@@ -87,6 +87,7 @@ class RunsHandler(BaseHandler):
                 "offset": offset,
                 "limit": limit,
                 "version": page.version,
+                "skipped": page.skipped,
             }
         )
 

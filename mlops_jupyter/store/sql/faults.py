@@ -134,8 +134,10 @@ class FaultTranslator:
         if kind == "corrupt":
             return StoreCorruptedError(self.display, detail)
         if kind == "nul":
+            # The store escapes NUL in text columns and refuses it in metric names: this
+            # is a value that took another path.
             return InvalidArgumentError(
                 f"the run database {self.display} cannot store the NUL character (\\x00) in "
-                "text: remove it from the run's name, experiment, tags, source or metric names"
+                "text: remove it from the value"
             )
         return StoreError(f"database error ({self.display}): {detail}")

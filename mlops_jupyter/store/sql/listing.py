@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 from ...errors import InvalidArgumentError
 from ...query import And, Comparison, FilterNode, Not, SortKey
 from ..schema import metrics, params, runs, tags
-from .rows import LIST_COLUMNS, Row
+from .rows import LIST_COLUMNS, Row, filter_text, storable_text
 
 __all__ = [
     "check_page",
@@ -58,6 +58,8 @@ def _compile_comparison(node: Comparison, membership: bool) -> ColumnElement[boo
     column: Any
     if field.kind == "column":
         column = runs.c[field.name]
+        if isinstance(value, str):  # compared as stored (see rows.storable_text)
+            value = storable_text(value)
         if value is None:
             result: ColumnElement[bool] = column.is_(None) if op == "=" else column.is_not(None)
             return result
@@ -85,7 +87,7 @@ def _keyed_conditions(node: Comparison) -> list[ColumnElement[bool]]:
     """Conditions on the child table (params, metrics, tags) for one comparison."""
     field, op, value = node.field, node.op, node.value
     table = {"params": params, "metrics": metrics, "tags": tags}[field.kind]
-    conditions: list[ColumnElement[bool]] = [table.c.key == field.name]
+    conditions: list[ColumnElement[bool]] = [table.c.key == storable_text(field.name)]
     column: Any
     if value is None:
         if field.kind == "params":
@@ -102,8 +104,12 @@ def _keyed_conditions(node: Comparison) -> list[ColumnElement[bool]]:
             column = params.c.value_num
         else:
             column = params.c.value_text
+        if isinstance(value, str):
+            value = filter_text(value)
     else:
         column = table.c.value
+        if isinstance(value, str):
+            value = storable_text(value)
     conditions.append(_compare(column, op, value))
     return conditions
 
@@ -169,7 +175,8 @@ def sorted_query(condition: Any, sort: SortKey, descending: bool) -> Any:
     # a boolean, list, ...), in both directions.
     p = params.alias("sort_param")
     group = case((p.c.value_num.is_not(None), 0), (p.c.value_text.is_not(None), 1), else_=2)
-    joined = runs.outerjoin(p, and_(p.c.run_id == runs.c.id, p.c.key == sort.name))
+    key = storable_text(sort.name)
+    joined = runs.outerjoin(p, and_(p.c.run_id == runs.c.id, p.c.key == key))
     return query.select_from(joined).order_by(
         group,
         _direction(p.c.value_num, descending),
@@ -183,6 +190,7 @@ def page_by_metric(
 ) -> list[Row]:
     """One page sorted by a metric: walks its ``(key, value, run_id)`` index, then the
     runs lacking the metric."""
+    key = storable_text(key)  # a name no metric can have matches none, on every backend
     m = metrics.alias("sort_metric")
     has_value = and_(m.c.key == key, m.c.value.is_not(None))
     with_metric = (

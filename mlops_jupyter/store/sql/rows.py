@@ -3,12 +3,21 @@ out in the ``runs`` table, its child tables (params, final metrics, tags) and bl
 
 Large, repeated parts of a run (environment, execution history) live in JSON blobs; the
 columns lists filter and sort on are real columns; everything else is one ``record`` JSON.
+
+Text the databases cannot hold, the same way on every backend: PostgreSQL text has no NUL
+character, and no backend stores a lone surrogate (``"\\ud800"``, which is not UTF-8). In
+text columns (name, experiment, source, host, tag keys and values, parameter names) they
+are written as backslash escapes (:func:`storable_text`), so the run is kept and shows where
+they were; JSON (parameter values, the record, blobs) escapes them itself and keeps them
+exactly. Metric names are refused instead (:func:`check_metric_key`): a metric is asked for
+by its name, and an escaped name would be another metric.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,8 +34,11 @@ __all__ = [
     "ChildRow",
     "Row",
     "build_run",
+    "check_metric_key",
+    "check_run_id",
     "child_rows",
     "dumps_internal",
+    "filter_text",
     "metric_values",
     "nan_to_none",
     "param_row",
@@ -34,6 +46,7 @@ __all__ = [
     "run_columns",
     "run_summary_from_row",
     "status_value",
+    "storable_text",
     "validate_run",
 ]
 
@@ -55,6 +68,56 @@ _NOT_IN_RECORD = frozenset(RUN_COLUMNS) | {
     "history",
     "duration",
 }
+
+
+# What no text column may hold: NUL (PostgreSQL) and lone surrogates (not UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Text columns that hold what users and their code chose (ids and statuses are validated).
+_FREE_TEXT_COLUMNS = ("name", "experiment", "source", "host", "reproduction_of", "sweep_id")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return "\\x00" if char == "\x00" else f"\\u{ord(char):04x}"
+
+
+def storable_text(text: str) -> str:
+    """``text`` as a text column keeps it: NUL and lone surrogates written as backslash
+    escapes (``\\x00``, ``\\ud800``), everything else unchanged."""
+    if _UNSTORABLE.search(text) is None:
+        return text
+    return _UNSTORABLE.sub(_escape, text)
+
+
+def filter_text(text: str) -> str:
+    """``text`` as the ``value_text`` column of a parameter keeps it for filters and sorts:
+    NUL and lone surrogates become U+FFFD (the value itself is kept exactly in JSON)."""
+    if _UNSTORABLE.search(text) is None:
+        return text
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def check_metric_key(key: str) -> str:
+    """Refuse a metric name holding a NUL or a lone surrogate (see the module).
+
+    Raises:
+        InvalidArgumentError: Naming the metric (a 400).
+    """
+    if _UNSTORABLE.search(key) is not None:
+        raise InvalidArgumentError(
+            f"metric name {key!r:.80} contains a NUL character or a lone surrogate, "
+            "which the run database cannot store: rename the metric"
+        )
+    return key
+
+
+def check_run_id(run_id: str) -> str:
+    """Refuse a run id holding a NUL or a lone surrogate: no run has one (a 400)."""
+    if _UNSTORABLE.search(run_id) is not None:
+        raise InvalidArgumentError(
+            f"invalid run id {run_id!r:.80}: it contains a NUL character or a lone surrogate"
+        )
+    return run_id
 
 
 def _json_default(value: Any) -> Any:
@@ -101,8 +164,8 @@ def param_row(run_id: str, key: str, value: Any) -> dict[str, Any]:
         "value_json": dumps_internal(value),
         "value_num": value_num,
         # Only filters and sorts read value_text (value_json is the value): a NUL, which
-        # PostgreSQL text cannot hold, becomes U+FFFD there on every backend alike.
-        "value_text": value.replace("\x00", "\ufffd") if isinstance(value, str) else None,
+        # PostgreSQL text cannot hold, or a lone surrogate becomes U+FFFD there.
+        "value_text": filter_text(value) if isinstance(value, str) else None,
     }
 
 
@@ -112,6 +175,7 @@ def validate_run(run: Run) -> None:
         raise InvalidArgumentError(f"expected a Run, got {type(run).__name__}")
     if not isinstance(run.id, str) or not run.id or len(run.id) > 64:
         raise InvalidArgumentError(f"invalid run id {run.id!r:.80}: 1 to 64 characters")
+    check_run_id(run.id)
     if not isinstance(run.experiment, str) or not run.experiment:
         raise InvalidArgumentError("a run needs a non-empty experiment name")
     try:
@@ -123,9 +187,12 @@ def validate_run(run: Run) -> None:
 def metric_values(run: Run) -> dict[str, float | None]:
     """The run's final metric values as floats (NaN as None)."""
     try:
-        return {str(k): nan_to_none(float(v)) for k, v in run.metrics.items()}
+        values = {str(k): nan_to_none(float(v)) for k, v in run.metrics.items()}
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"metric values must be numbers: {exc}") from None
+    for key in values:
+        check_metric_key(key)
+    return values
 
 
 def status_value(status: RunStatus | str | None) -> str | None:
@@ -149,6 +216,10 @@ def run_columns(run: Run, put_json_blob: Callable[[Any], str]) -> dict[str, Any]
     data = run.to_json(strict=False)
     columns = {name: data.get(name) for name in RUN_COLUMNS}
     columns["source"] = run.source or ""
+    for name in _FREE_TEXT_COLUMNS:
+        value = columns[name]
+        if isinstance(value, str):
+            columns[name] = storable_text(value)
     columns["record"] = dumps_internal({k: v for k, v in data.items() if k not in _NOT_IN_RECORD})
     columns["env_sha256"] = env_sha
     columns["history_sha256"] = history_sha
@@ -157,10 +228,10 @@ def run_columns(run: Run, put_json_blob: Callable[[Any], str]) -> dict[str, Any]
 
 def child_rows(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The ``params`` and ``tags`` rows of ``run``."""
-    # Keyed by str(key) first: {1: a, "1": b} must not collide on the primary key.
-    param_values = {str(k): v for k, v in run.params.items()}
+    # Keyed by the stored key first: {1: a, "1": b} must not collide on the primary key.
+    param_values = {storable_text(str(k)): v for k, v in run.params.items()}
     param_rows = [param_row(run.id, k, v) for k, v in param_values.items()]
-    tag_values = {str(k): str(v) for k, v in run.tags.items()}
+    tag_values = {storable_text(str(k)): storable_text(str(v)) for k, v in run.tags.items()}
     tag_rows = [{"run_id": run.id, "key": k, "value": v} for k, v in tag_values.items()]
     return param_rows, tag_rows
 

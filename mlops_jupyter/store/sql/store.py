@@ -35,7 +35,7 @@ from ...models import (
 from ...query import DEFAULT_SORT, FilterNode, RunPage, SortKey
 from ..base import RunStore
 from ..blobs import open_blob_store
-from ..errors import RunAlreadyExistsError, RunNotFoundError
+from ..errors import RunAlreadyExistsError, RunNotFoundError, RunUnreadableError
 from ..location import StoreLocation
 from ..schema import metric_steps, metrics, runs
 from .database import Database
@@ -44,6 +44,8 @@ from .rows import (
     ChildRow,
     Row,
     build_run,
+    check_metric_key,
+    check_run_id,
     child_rows,
     dumps_internal,
     metric_values,
@@ -51,6 +53,7 @@ from .rows import (
     run_columns,
     run_summary_from_row,
     status_value,
+    storable_text,
     validate_run,
 )
 from .statements import STEP_COLUMNS, Statements, chunks, copy_rows
@@ -119,7 +122,13 @@ class SqlRunStore(RunStore):
             return empty
 
     def _build_run(self, row: Row, children: Sequence[ChildRow]) -> Run:
-        return build_run(row, children, self._load_blob)
+        """The run of a row; a record that cannot be read raises RunUnreadableError."""
+        try:
+            return build_run(row, children, self._load_blob)
+        except MlopsError:
+            raise
+        except Exception as exc:  # a damaged or foreign record: whatever it makes fail
+            raise RunUnreadableError(str(row.id), _reason(exc)) from None
 
     def _require_run(self, conn: Connection, run_id: str) -> None:
         if self._sql.run_exists.execute(conn, {"id": run_id}).first() is None:
@@ -204,8 +213,11 @@ class SqlRunStore(RunStore):
         """Append metric points (see :meth:`RunStore.log_metric_points`).
 
         Non-finite values are kept (NaN is stored as NULL). Rows are bound as plain tuples
-        through the driver's ``executemany``; a million points take a few seconds.
+        through the driver's ``executemany``; a million points take a few seconds. A metric
+        name holding a NUL or a lone surrogate refuses the batch (400) before anything is
+        written.
         """
+        check_run_id(run_id)
         try:
             rows = [
                 (
@@ -224,6 +236,8 @@ class SqlRunStore(RunStore):
         best: dict[str, tuple[int, float, int]] = {}
         for i, (_, key, step, _, timestamp) in enumerate(rows):
             current = best.get(key)
+            if current is None:
+                check_metric_key(key)
             if current is None or (step, timestamp) >= (current[0], current[1]):
                 best[key] = (step, timestamp, i)
         finals = [
@@ -262,7 +276,11 @@ class SqlRunStore(RunStore):
     def heartbeat(self, run_ids: Sequence[str], at: datetime | None = None) -> None:
         """Record heartbeats (see :meth:`RunStore.heartbeat`)."""
         stamp = format_datetime(at or utcnow())
-        rows = [{"b_id": run_id, "b_at": stamp} for run_id in dict.fromkeys(run_ids)]
+        rows = [
+            {"b_id": run_id, "b_at": stamp}
+            for run_id in dict.fromkeys(run_ids)
+            if storable_text(run_id) == run_id  # no run has any other id
+        ]
         if not rows:
             return
         sql = self._sql
@@ -276,6 +294,7 @@ class SqlRunStore(RunStore):
         """Return one run (see :meth:`RunStore.get_run`)."""
         if not isinstance(run_id, str):
             raise InvalidArgumentError(f"run id must be a string, got {type(run_id).__name__}")
+        check_run_id(run_id)
         sql = self._sql
 
         def read(conn: Connection) -> tuple[Row, Sequence[Row]]:
@@ -291,7 +310,7 @@ class SqlRunStore(RunStore):
     def _filters(experiment: str | None, status: RunStatus | str | None) -> list[Any]:
         clauses: list[Any] = []
         if experiment is not None:
-            clauses.append(runs.c.experiment == experiment)
+            clauses.append(runs.c.experiment == storable_text(experiment))
         wanted = status_value(status)
         if wanted is not None:
             clauses.append(runs.c.status == wanted)
@@ -327,7 +346,14 @@ class SqlRunStore(RunStore):
             return run_rows, read_children(conn, [r.id for r in run_rows])
 
         run_rows, children = self._transact(read, write=False)
-        return [self._build_run(r, children.get(r.id, ())) for r in run_rows]
+        found: list[Run] = []
+        for row in run_rows:
+            try:
+                found.append(self._build_run(row, children.get(row.id, ())))
+            except RunUnreadableError as exc:
+                # One damaged record must not hide every other run: skip it, and say so.
+                log.warning("skipped %s", exc)
+        return found
 
     def count_runs(self, *, experiment: str | None = None, status: RunStatus | None = None) -> int:
         """Return how many runs match (one ``COUNT(*)`` query)."""
@@ -349,6 +375,8 @@ class SqlRunStore(RunStore):
 
     def metric_series(self, run_id: str, key: str) -> list[MetricPoint]:
         """Return the points of one metric (see :meth:`RunStore.metric_series`)."""
+        check_run_id(run_id)
+        check_metric_key(key)
         sql = self._sql
 
         def read(conn: Connection) -> list[Any]:
@@ -402,11 +430,12 @@ class SqlRunStore(RunStore):
         if experiment is None:
             count_query = compile_count(where)
         else:
-            condition = and_(condition, runs.c.experiment == experiment)
+            stored = storable_text(experiment)
+            condition = and_(condition, runs.c.experiment == stored)
             count_query = (
                 select(func.count())
                 .select_from(runs)
-                .where(compile_filter(where, membership=True), runs.c.experiment == experiment)
+                .where(compile_filter(where, membership=True), runs.c.experiment == stored)
             )
         cache_key = (where, experiment)
 
@@ -431,8 +460,16 @@ class SqlRunStore(RunStore):
             return token, total, rows, read_children(conn, [r.id for r in rows], raw=True)
 
         token, total, rows, children = self._transact(read, write=False)
-        summaries = [run_summary_from_row(r, children.get(r.id, ())) for r in rows]
-        return RunPage(runs=summaries, total=total, version=token)
+        summaries: list[dict[str, Any]] = []
+        skipped: list[dict[str, str]] = []
+        for row in rows:
+            try:
+                summaries.append(run_summary_from_row(row, children.get(row.id, ())))
+            except Exception as exc:  # a damaged or foreign record: skip it, say so
+                reason = _reason(exc)
+                log.warning("skipped run %r: its stored record is damaged (%s)", row.id, reason)
+                skipped.append({"id": str(row.id), "reason": reason})
+        return RunPage(runs=summaries, total=total, version=token, skipped=skipped)
 
     def experiment_summaries(self) -> list[dict[str, Any]]:
         """Return per-experiment run counts (see :meth:`RunStore.experiment_summaries`)."""
@@ -452,6 +489,8 @@ class SqlRunStore(RunStore):
 
     def metric_step_values(self, run_id: str, key: str) -> list[tuple[int, float | None]]:
         """Return ``(step, value)`` rows of one metric (see the base class)."""
+        check_run_id(run_id)
+        check_metric_key(key)
         sql = self._sql
 
         def read(conn: Connection) -> list[tuple[int, float | None]]:
@@ -466,6 +505,7 @@ class SqlRunStore(RunStore):
 
     def metric_summaries(self, run_id: str) -> list[dict[str, Any]]:
         """Return per-metric point counts and final values (see the base class)."""
+        check_run_id(run_id)
         finals = select(metrics.c.key, metrics.c.value, metrics.c.step).where(
             metrics.c.run_id == run_id
         )
@@ -500,9 +540,11 @@ class SqlRunStore(RunStore):
 
         def crash_reason(row: Row) -> str | None:
             last = row.heartbeat_at or row.started_at
+            if not isinstance(last, str):  # a damaged row: left for someone to look at
+                return None
             if last < cutoff:
                 return f"no heartbeat for more than {lease_seconds:g} s"
-            if row.host == hostname and row.pid is not None and not _pid_alive(row.pid):
+            if row.host == hostname and isinstance(row.pid, int) and not _pid_alive(row.pid):
                 return f"process {row.pid} on {hostname} no longer exists"
             return None
 
@@ -528,15 +570,19 @@ class SqlRunStore(RunStore):
                     reason = crash_reason(row)
                     if reason is None:
                         continue
-                    record = json.loads(row.record)
-                    extra = record.get("extra")
+                    ended_at = row.heartbeat_at or row.started_at
+                    try:
+                        record = json.loads(row.record)
+                        extra = record.get("extra")
+                        duration = (
+                            parse_datetime(ended_at) - parse_datetime(row.started_at)
+                        ).total_seconds()
+                    except Exception as exc:  # a damaged record is never rewritten
+                        log.warning("run %r not marked crashed: %s", row.id, _reason(exc))
+                        continue
                     if not isinstance(extra, dict):
                         extra = record["extra"] = {}
                     extra["crash_reason"] = reason
-                    ended_at = row.heartbeat_at or row.started_at
-                    duration = (
-                        parse_datetime(ended_at) - parse_datetime(row.started_at)
-                    ).total_seconds()
                     conn.execute(
                         runs.update()
                         .where(runs.c.id == row.id)
@@ -561,6 +607,11 @@ class SqlRunStore(RunStore):
     def forget_after_fork(self) -> None:
         """In a forked child: drop the parent's connections without using or closing them."""
         self.database.forget_after_fork()
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a record could not be read, in one short line."""
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def _pid_alive(pid: int) -> bool:
