@@ -546,3 +546,57 @@ def test_the_cli_lists_the_readable_runs_and_names_the_other() -> None:
     assert out.returncode == 0, out.stderr
     assert good.id[:12] in out.stdout and bad.id[:12] not in out.stdout
     assert bad.id in out.stderr and "Traceback" not in out.stderr
+
+
+# --------------------------------------------------------------------------- 9. temporaries
+
+
+def test_store_check_prunes_temporaries_left_by_a_killed_writer(tmp_path: Path) -> None:
+    from mlops_jupyter.store import StoreLocation, open_store
+    from mlops_jupyter.store.maintenance import check_location
+
+    location = StoreLocation.for_directory(tmp_path / "store")
+    open_store(location).close()
+    root = Path(location.blob_root)
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom mlops_jupyter.store.blobs import LocalBlobStore\n"
+            "LocalBlobStore(sys.argv[1]).put_file(sys.argv[2])",
+            str(root),
+            str(fifo),
+        ]
+    )
+    try:
+        with open(fifo, "wb") as feed:
+            feed.write(b"x" * (1 << 20))
+            feed.flush()
+            deadline = time.monotonic() + 30
+            while not list(root.glob(".tmp-*")) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            writer.kill()  # killed in the middle of storing an artifact
+            writer.wait(30)
+    except BrokenPipeError:
+        pass
+    left = list(root.glob(".tmp-*"))
+    assert len(left) == 1, "the killed writer left no temporary file"
+    # put_bytes stages in the blob's folder: one left there too, and a young one.
+    (root / "ab").mkdir(exist_ok=True)
+    (root / "ab" / ".tmp-0123456789abcdef").write_bytes(b"half")
+    young = root / ".tmp-fedcba9876543210"
+    young.write_bytes(b"being written")
+    old = time.time() - 2 * 86400
+    for path in (left[0], root / "ab" / ".tmp-0123456789abcdef"):
+        os.utime(path, (old, old))
+
+    report = check_location(location)
+    assert report.to_json()["blobs"]["temporaries"] == 3
+    assert left[0].exists()  # a check alone changes nothing
+    report = check_location(location, prune_orphans_older_than=86400)
+    assert report.to_json()["blobs"]["temporaries_pruned"] == 2
+    assert not left[0].exists() and not (root / "ab" / ".tmp-0123456789abcdef").exists()
+    assert young.exists()
+    assert any("temporary" in note for note in report.notes)

@@ -5,7 +5,8 @@ through a read-only connection (other kernels may be writing; on SQLite in WAL m
 blocks no writer, on PostgreSQL a plain ``SELECT`` blocks none either), it is never migrated,
 and a corrupted SQLite file is reported, never touched. :func:`check_store` does the same
 checks through an already open store. Only ``prune_orphans_older_than`` writes anything: it
-deletes blobs that no run references.
+deletes blobs that no run references, and the temporary files (``.tmp-…``) that writers
+killed in the middle of a write left in the blob store, both when older than that age.
 
 Imports SQLAlchemy (load lazily); no IPython, no Tornado.
 """
@@ -25,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import InvalidArgumentError
-from .blobs import BlobInfo, BlobStore, open_blob_store, validate_sha256
+from .blobs import BlobInfo, BlobStore, TemporaryInfo, open_blob_store, validate_sha256
 from .errors import BlobNotFoundError
 from .location import StoreLocation, sweeps_folder
 from .sql.readonly import (
@@ -109,6 +110,10 @@ class CheckReport:
         orphan_bytes: Their total size.
         pruned: Orphans deleted (with ``prune_orphans_older_than``).
         pruned_bytes: Their total size.
+        temporaries: Temporary files of writes in the blob store: in progress, or left by a
+            writer killed in the middle (harmless, but they take space).
+        temporaries_pruned: Those deleted (with ``prune_orphans_older_than``, when older).
+        temporaries_pruned_bytes: Their total size.
         notes: Remarks that are not problems (e.g. why nothing was pruned).
         seconds: How long the check took.
     """
@@ -127,10 +132,15 @@ class CheckReport:
     orphan_bytes: int = 0
     pruned: int = 0
     pruned_bytes: int = 0
+    temporaries: int = 0
+    temporaries_pruned: int = 0
+    temporaries_pruned_bytes: int = 0
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     #: The orphans themselves, for :func:`prune_orphans` (not in :meth:`to_json`).
     orphan_blobs: list[BlobInfo] = field(default_factory=list, repr=False)
+    #: The temporary files, for :func:`prune_orphans` (not in :meth:`to_json`).
+    temporary_files: list[TemporaryInfo] = field(default_factory=list, repr=False)
     #: The database's change counter when the runs were read (None: unknown).
     change_seq: int | None = field(default=None, repr=False)
 
@@ -158,6 +168,9 @@ class CheckReport:
                 "orphan_bytes": self.orphan_bytes,
                 "pruned": self.pruned,
                 "pruned_bytes": self.pruned_bytes,
+                "temporaries": self.temporaries,
+                "temporaries_pruned": self.temporaries_pruned,
+                "temporaries_pruned_bytes": self.temporaries_pruned_bytes,
             },
             "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
@@ -268,7 +281,8 @@ def prune_orphans(
 
     ``check_location(location, prune_orphans_older_than=age)`` does both steps at once. The
     runs are read again first if any changed since the check (see :func:`check_location`);
-    nothing is deleted if the report found database problems.
+    no orphan is deleted if the report found database problems. Temporary files of writes
+    older than ``older_than`` are deleted too (nothing references them).
 
     Args:
         location: The store the report is about.
@@ -507,10 +521,13 @@ class _Checker:
         report.orphan_blobs = orphans
         report.orphans = len(orphans)
         report.orphan_bytes = sum(info.size for info in orphans)
+        report.temporary_files = list(self.blobs.iter_temporaries())
+        report.temporaries = len(report.temporary_files)
         report.seconds = time.monotonic() - started
         return report
 
     def prune(self, report: CheckReport, older_than: float) -> None:
+        self.prune_temporaries(report, older_than)
         orphans = report.orphan_blobs
         if not orphans:
             return
@@ -546,6 +563,23 @@ class _Checker:
                 continue
             report.pruned += 1
             report.pruned_bytes += info.size
+
+    def prune_temporaries(self, report: CheckReport, older_than: float) -> None:
+        # No run references a temporary file (it is renamed to its blob when complete), so
+        # the database's health does not matter; a write in progress keeps its file young.
+        now = time.time()
+        for info in report.temporary_files:
+            if info.mtime is None or now - info.mtime <= older_than:
+                continue
+            self.blobs.delete_temporary(info.key)
+            report.temporaries_pruned += 1
+            report.temporaries_pruned_bytes += info.size
+        if report.temporaries_pruned:
+            report.notes.append(
+                f"deleted {report.temporaries_pruned} temporary file(s) "
+                f"({report.temporaries_pruned_bytes} bytes) left in the blob store by "
+                "interrupted writes"
+            )
 
 
 def _check_age(seconds: float | None) -> None:
