@@ -60,12 +60,14 @@ def parse_options(args: Any, cwd: str) -> TrackOptions:
         full = os.path.join(cwd, path)
         if not os.path.isfile(full):
             raise UsageError(f"%%track --input {path!r}: no such file (looked in {cwd})")
-    for flag, value in (("--name", args.name), ("--experiment", args.experiment)):
+    name, experiment = _unquote(args.name), _unquote(args.experiment)
+    # Checked once unquoted: --name '' is an empty name.
+    for flag, value in (("--name", name), ("--experiment", experiment)):
         if value is not None and not value.strip():
             raise UsageError(f"%%track {flag} must not be empty")
     return TrackOptions(
-        name=_unquote(args.name),
-        experiment=_unquote(args.experiment),
+        name=name,
+        experiment=experiment,
         params=pairs(args.param, "--param"),
         metric_vars=list(args.metric),
         inputs=list(args.input),
@@ -185,12 +187,14 @@ class _Tail:
         self._limit = limit
         self._parts: list[str] = []
         self._size = 0
+        self._total = 0  # characters written in all, to say how many were not kept
 
     def write(self, text: str) -> int:
         written = self.stream.write(text)
         if isinstance(text, str) and text:
             self._parts.append(text)
             self._size += len(text)
+            self._total += len(text)
             if self._size > 2 * self._limit:
                 joined = "".join(self._parts)[-self._limit :]
                 self._parts, self._size = [joined], len(joined)
@@ -204,7 +208,10 @@ class _Tail:
         self.stream.flush()
 
     def text(self) -> str:
-        return "".join(self._parts)[-self._limit :]
+        from .tracking.lifecycle import output_tail
+
+        kept = "".join(self._parts)[-self._limit :]
+        return output_tail(kept, earlier=self._total - len(kept))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
@@ -52,7 +53,10 @@ class TrackMagics(Magics):
         literal parameters, environment, git state and status.
         """
         __tracebackhide__ = True
-        args = parse_argstring(self.track, line)
+        try:
+            args = parse_argstring(self.track, line)
+        except ValueError as exc:  # shlex: an unbalanced quote ("No closing quotation")
+            raise UsageError(f"%%track {line.strip()}: {exc}") from None
         from .kernel import track_cell
 
         return track_cell(self.shell, args, line, cell)

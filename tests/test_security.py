@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import tornado.httpclient
+from IPython.core.interactiveshell import InteractiveShell
 from jupyter_server.auth.authorizer import Authorizer
 
 from mlops_jupyter.models import GitInfo, Run, RunStatus
@@ -32,6 +33,7 @@ from mlops_jupyter.server.handlers import ROUTES, BaseHandler
 from mlops_jupyter.store import get_store
 from mlops_jupyter.store.blobs import FsspecBlobStore, LocalBlobStore
 from mlops_jupyter.store.errors import BlobCorruptedError
+from mlops_jupyter.tracking import get_tracker
 
 API = ("mlops-jupyter", "api")
 
@@ -600,3 +602,101 @@ def test_store_check_prunes_temporaries_left_by_a_killed_writer(tmp_path: Path) 
     assert not left[0].exists() and not (root / "ab" / ".tmp-0123456789abcdef").exists()
     assert young.exists()
     assert any("temporary" in note for note in report.notes)
+
+
+# --------------------------------------------------------------------------- 8/9. %%track
+
+
+@pytest.fixture(scope="module")
+def shell() -> Iterator[InteractiveShell]:
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "mlops_jupyter")
+    yield ip
+    ip.run_line_magic("unload_ext", "mlops_jupyter")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    return tmp_path
+
+
+def last_run() -> Run:
+    get_tracker().drain()
+    found = get_store().search_runs(limit=1)
+    assert found, "no run was recorded"
+    return get_store().get_run(found[0].id)
+
+
+def test_a_lone_surrogate_in_a_tracked_cell_is_recorded(
+    shell: InteractiveShell, workdir: Path, capsys: Any
+) -> None:
+    before = get_store().count_runs()
+    result = shell.run_cell(
+        '%%track --tag k=v\ns = "\\ud800"\nt = "ok"\nprint(s.encode("utf-8", "surrogatepass"))',
+        store_history=True,
+    )
+    assert result.error_in_exec is None
+    assert get_store().count_runs() == before + 1, capsys.readouterr().err
+    recorded = last_run()
+    assert recorded.params == {"s": "\ud800", "t": "ok"}  # JSON keeps the value exactly
+    assert "not recorded" not in capsys.readouterr().err
+
+
+def test_metric_names_a_database_cannot_hold_are_skipped_with_a_note(
+    shell: InteractiveShell, workdir: Path, capsys: Any
+) -> None:
+    result = shell.run_cell(
+        "%%track --quiet\nimport mlops_jupyter\n"
+        "mlops_jupyter.log_metric('a\\x00b', 1)\n"
+        "mlops_jupyter.log_metric('c\\ud800', 2)\n"
+        "mlops_jupyter.log_metric('ok', 3)\n",
+        store_history=True,
+    )
+    assert result.error_in_exec is None
+    recorded = last_run()
+    assert recorded.metrics == {"ok": 3.0}
+    err = capsys.readouterr().err
+    assert "'a\\x00b'" in err and "'c\\ud800'" in err and "NUL" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("--name ''", "--name must not be empty"),
+        ('--name "  "', "--name must not be empty"),
+        ("--experiment ''", "--experiment must not be empty"),
+        ("--name 'unbalanced", "quotation"),
+        ('--tag "k=v', "quotation"),
+    ],
+)
+def test_bad_magic_lines_are_usage_errors(
+    shell: InteractiveShell, workdir: Path, line: str, message: str, capsys: Any
+) -> None:
+    before = get_store().count_runs()
+    shell.user_ns.pop("ran", None)
+    shell.run_cell(f"%%track {line}\nran = True", store_history=True)
+    out = capsys.readouterr()
+    assert "ran" not in shell.user_ns
+    assert get_store().count_runs() == before
+    assert "UsageError" in out.err and message in out.err
+    assert "Traceback" not in out.out + out.err
+
+
+def test_a_cut_output_tail_says_how_much_was_dropped(
+    shell: InteractiveShell, workdir: Path
+) -> None:
+    from mlops_jupyter.tracking.lifecycle import OUTPUT_TAIL_CHARS
+
+    total = 50_000
+    shell.run_cell(
+        f"%%track --quiet\nimport sys\nsys.stdout.write('a' * {total - 3} + 'END')\n"
+        "sys.stderr.write('short')",
+        store_history=True,
+    )
+    recorded = last_run()
+    dropped = total - OUTPUT_TAIL_CHARS
+    marker = f"…[{dropped} earlier characters not kept]\n"
+    assert recorded.stdout_tail == marker + "a" * (OUTPUT_TAIL_CHARS - 3) + "END"
+    assert recorded.stderr_tail == "short"  # nothing cut: no marker

@@ -15,6 +15,7 @@ flushes every second.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 from collections.abc import Callable, Mapping
@@ -32,14 +33,41 @@ from .writer import Write, Writer, describe_error
 if TYPE_CHECKING:
     from ..store.base import RunStore
 
-__all__ = ["GIT_TIMEOUT", "MAX_GIT_DIFF_BYTES", "OUTPUT_TAIL_CHARS", "Tracker"]
+__all__ = ["GIT_TIMEOUT", "MAX_GIT_DIFF_BYTES", "OUTPUT_TAIL_CHARS", "Tracker", "output_tail"]
 
 #: Characters of stdout/stderr kept with a run.
 OUTPUT_TAIL_CHARS = 8192
+# The line that starts a cut output tail (see output_tail).
+_CUT_RE = re.compile(r"…\[(\d+) earlier characters not kept\]\n")
 #: Bytes of ``git diff`` kept with a run.
 MAX_GIT_DIFF_BYTES = 1_000_000
 #: Seconds a git capture may take before it is abandoned.
 GIT_TIMEOUT = 5.0
+
+
+def output_tail(text: str, earlier: int = 0) -> str:
+    """The end of a cell's output as a run keeps it.
+
+    At most :data:`OUTPUT_TAIL_CHARS` characters; when some were cut, a first line says how
+    many: ``…[N earlier characters not kept]``. A text that already starts with that line
+    (a tail this function made) keeps its count.
+
+    Args:
+        text: The end of the output.
+        earlier: Characters that came before ``text`` and were already dropped.
+
+    Returns:
+        The tail, marked if anything was cut.
+    """
+    marked = _CUT_RE.match(text)
+    if marked is not None:
+        earlier += int(marked.group(1))
+        text = text[marked.end() :]
+    cut = max(0, len(text) - OUTPUT_TAIL_CHARS)
+    earlier += cut
+    if not earlier:
+        return text
+    return f"…[{earlier} earlier characters not kept]\n{text[cut:]}"
 
 
 class Tracker:
@@ -161,8 +189,8 @@ class Tracker:
             run.error = steps.error_info(error)
         elif run.status is RunStatus.INTERRUPTED:
             run.error = ErrorInfo(type="KeyboardInterrupt", message="interrupted", traceback="")
-        run.stdout_tail = steps.redact(stdout_tail[-OUTPUT_TAIL_CHARS:])
-        run.stderr_tail = steps.redact(stderr_tail[-OUTPUT_TAIL_CHARS:])
+        run.stdout_tail = steps.redact(output_tail(stdout_tail))
+        run.stderr_tail = steps.redact(output_tail(stderr_tail))
         if not active.stored:
             return run
         steps.capture_metric_vars(active, namespace)

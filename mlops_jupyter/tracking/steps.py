@@ -9,6 +9,7 @@ and the buffered metric points, validated and numbered.
 from __future__ import annotations
 
 import os
+import re
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 _MAX_METRIC_NAME = 250
+# What the run databases cannot hold in a name: NUL (PostgreSQL), lone surrogates (UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def capture_params(
@@ -292,6 +295,9 @@ def _drain_locked(active: ActiveRun) -> list[MetricPoint]:
     for name, value, step, ts in drained:
         if not isinstance(name, str) or not name or len(name) > _MAX_METRIC_NAME:
             bad.add(f"metric name {name!r} (must be a non-empty string)")
+            continue
+        if _UNSTORABLE.search(name) is not None:  # the store would refuse the whole batch
+            bad.add(f"metric name {name!r} (a NUL or a lone surrogate cannot be stored)")
             continue
         try:
             number = to_metric_value(value)
