@@ -9,28 +9,23 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from .session import get_session
 from .tracking import CellContext, TrackOptions, get_tracker
-
-_last_cell: dict[str, Any] = {}
 
 
 def install_hooks(ipython: Any) -> None:
-    """Remember each cell's id and raw text as IPython starts running it."""
-    remove_hooks(ipython)
-    ipython.events.register("pre_run_cell", _pre_run_cell)
+    """Follow the session's cells from now on: ids, failures, reads, random draws."""
+    session = get_session(ipython)
+    if session is not None:
+        session.register()
 
 
 def remove_hooks(ipython: Any) -> None:
     """Undo :func:`install_hooks` (idempotent)."""
-    try:
-        ipython.events.unregister("pre_run_cell", _pre_run_cell)
-    except ValueError:
-        pass
-
-
-def _pre_run_cell(info: Any) -> None:
-    _last_cell["raw_cell"] = getattr(info, "raw_cell", None)
-    _last_cell["cell_id"] = getattr(info, "cell_id", None)
+    session = get_session()
+    if session is not None and session.shell is ipython:
+        session.unregister()
+        session.set_capture_inputs(False)
 
 
 def parse_options(args: Any, cwd: str) -> TrackOptions:
@@ -75,6 +70,7 @@ def parse_options(args: Any, cwd: str) -> TrackOptions:
         tags={k: str(v) for k, v in pairs(args.tag, "--tag").items()},
         seed=args.seed,
         quiet=bool(args.quiet),
+        capture_inputs=not getattr(args, "no_inputs", False),
     )
 
 
@@ -97,7 +93,9 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
     __tracebackhide__ = True
     cwd = os.getcwd()
     opts = parse_options(args, cwd)
-    raw = _last_cell.get("raw_cell")
+    session = get_session(shell)
+    assert session is not None  # noqa: S101 - get_session(shell) always gives one
+    raw = session.raw_cell
     # IPython hands the magic its body with a trailing newline the user did not type.
     if isinstance(raw, str) and raw.lstrip().startswith("%%track") and cell.rstrip("\n") in raw:
         raw_cell = raw
@@ -111,14 +109,18 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
     ctx = CellContext(
         raw_cell=raw_cell,
         body=cell,
-        cell_id=_last_cell.get("cell_id"),
+        cell_id=session.cell_id,
         execution_count=execution_count,
         history=history,
         notebook_path=notebook_path(shell, raw_cell),
         cwd=cwd,
+        failed_cells=frozenset(session.failed),
+        input_monitor=session.inputs if session.capture_inputs else None,
+        randomness=session.randomness,
     )
     tracker = get_tracker()
     active = tracker.begin(ctx, opts)
+    before = _metric_identities(shell.user_ns, opts.metric_vars)
     stdout, stderr = _Tail(sys.stdout), _Tail(sys.stderr)
     sys.stdout, sys.stderr = stdout, stderr
     error: BaseException | None = None
@@ -138,6 +140,9 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
             namespace=shell.user_ns,
             stdout_tail=stdout.text(),
             stderr_tail=stderr.text(),
+            assigned=_assigned_metric_vars(
+                shell.user_ns, opts.metric_vars, before, active.body, ok=error is None
+            ),
         )
         for notice in active.notices:
             print(f"mlops-jupyter: {notice}", file=sys.stderr)
@@ -153,6 +158,43 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
                 display_summary(run)
             except Exception as exc:  # the summary is a courtesy; never fail the cell
                 print(f"mlops-jupyter: summary not shown ({exc})", file=sys.stderr)
+
+
+def _metric_identities(namespace: dict[str, Any], names: list[str]) -> dict[str, int | None]:
+    """The objects the ``--metric`` variables hold before the cell (None: unset)."""
+    return {name: id(namespace[name]) if name in namespace else None for name in names}
+
+
+def _assigned_metric_vars(
+    namespace: dict[str, Any],
+    names: list[str],
+    before: dict[str, int | None],
+    body: str,
+    *,
+    ok: bool,
+) -> set[str]:
+    """The ``--metric`` variables this cell assigned.
+
+    A variable now holding another object than before the cell was assigned; one holding
+    the same object was too if the cell finished and its code assigns it (``acc = 1`` when
+    ``acc`` was already the small int 1). A value left from an earlier cell is not this
+    run's metric.
+    """
+    assigned = {
+        name for name in names if name in namespace and id(namespace[name]) != before.get(name)
+    }
+    if ok and len(assigned) < len(names):
+        try:
+            tree = ast.parse(body)
+        except SyntaxError:
+            return assigned
+        stored = {
+            node.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+        }
+        assigned |= {name for name in names if name in namespace and name in stored}
+    return assigned
 
 
 def run_body(shell: Any, body: str, execution_count: int) -> Any:

@@ -45,6 +45,11 @@ class TrackMagics(Magics):
         "--seed", type=int, help="Seed random, NumPy and (if imported) torch before the cell."
     )
     @argument("--quiet", action="store_true", help="Do not display the run summary.")
+    @argument(
+        "--no-inputs",
+        action="store_true",
+        help="Do not record the files the session read as inputs of this run.",
+    )
     @cell_magic
     def track(self, line: str, cell: str) -> Any:
         """Run the cell and record it as an experiment run.
@@ -63,11 +68,18 @@ class TrackMagics(Magics):
 
 
 def load(ipython: Any) -> None:
-    """Register the magics and the event hooks on ``ipython``."""
+    """Register the magics and the event hooks on ``ipython``.
+
+    The ``mlops_jupyter`` module is put in the user namespace, so ``mlops_jupyter.log_metric``
+    works right after ``%load_ext mlops_jupyter``.
+    """
+    import mlops_jupyter
+
     ipython.register_magics(TrackMagics)
     from .kernel import install_hooks
 
     install_hooks(ipython)
+    ipython.user_ns.setdefault("mlops_jupyter", mlops_jupyter)
 
 
 def unload(ipython: Any) -> None:

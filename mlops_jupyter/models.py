@@ -148,20 +148,78 @@ def _float_from_json(value: Any) -> float:
 
 @dataclass
 class FileRecord:
-    """A file read (input) or written (artifact) by a run, identified by content hash."""
+    """A file read (input) or written (artifact) by a run, identified by content hash.
+
+    Attributes:
+        path: Relative to the notebook's folder when inside it (``/`` separators), else
+            absolute; a URL for a remote input; the name given to ``log_input`` for a frame.
+        sha256: Hex digest of the content ("" when not hashed: a remote object).
+        size: Bytes (for a folder: of all its files; for a frame: its rows).
+        kind: ``"file"``, ``"folder"`` (many files read under it: one manifest),
+            ``"url"`` (a remote object) or ``"frame"`` (a DataFrame given to ``log_input``).
+        hashing: ``"full"``, ``"sampled"`` (a file over the size limit: the hash covers
+            samples, marked as such), or ``"none"`` (a remote object).
+        via: How it was learnt: ``"open"`` (read by the session's code), ``"declared"``
+            (``--input``), ``"fsspec"``, ``"urllib"``, ``"log_input"``.
+        cell: Execution count of the cell that first read it, when known.
+        mtime: The file's modification time when it was read (Unix time).
+        version: A remote object's ETag or version id, when known.
+        files: How many files a folder input holds.
+        manifest_sha256: Blob of a folder's manifest (relative path, size, sha256 per file).
+        profile_sha256: Blob of a frame's profile (the reference of drift checks).
+    """
 
     path: str
     sha256: str
     size: int
+    kind: str = "file"
+    hashing: str = "full"
+    via: str | None = None
+    cell: int | None = None
+    mtime: float | None = None
+    version: str | None = None
+    files: int | None = None
+    manifest_sha256: str | None = None
+    profile_sha256: str | None = None
+
+    _OPTIONAL = (
+        "via",
+        "cell",
+        "mtime",
+        "version",
+        "files",
+        "manifest_sha256",
+        "profile_sha256",
+    )
 
     def to_json(self) -> dict[str, Any]:
-        """Return the record as a JSON-ready dict."""
-        return {"path": self.path, "sha256": self.sha256, "size": self.size}
+        """Return the record as a JSON-ready dict (optional fields only when set)."""
+        data: dict[str, Any] = {"path": self.path, "sha256": self.sha256, "size": self.size}
+        if self.kind != "file":
+            data["kind"] = self.kind
+        if self.hashing != "full":
+            data["hashing"] = self.hashing
+        for name in self._OPTIONAL:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FileRecord:
         """Build a record from :meth:`to_json` output."""
-        return cls(path=data["path"], sha256=data["sha256"], size=int(data["size"]))
+        record = cls(
+            path=data["path"],
+            sha256=data.get("sha256") or "",
+            size=int(data.get("size") or 0),
+            kind=str(data.get("kind") or "file"),
+            hashing=str(data.get("hashing") or "full"),
+        )
+        for name in cls._OPTIONAL:
+            value = data.get(name)
+            if value is not None:
+                setattr(record, name, value)
+        return record
 
 
 @dataclass

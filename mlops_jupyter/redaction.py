@@ -21,9 +21,11 @@ __all__ = [
     "Scrubber",
     "capture_environment_variables",
     "is_secret_name",
+    "is_secret_param",
     "mask_url",
     "redact_text",
     "scrub_url_query",
+    "secret_params",
     "strip_url_credentials",
     "url_secrets",
 ]
@@ -414,3 +416,44 @@ class Scrubber:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return redact_text(text)
+
+
+# -- secrets in code and parameters ---------------------------------------------------------
+
+# Name components that mark a parameter as a credential (split on "_" and case changes).
+_SECRET_COMPONENTS = frozenset(
+    {"token", "secret", "password", "passwd", "passphrase", "pwd", "credential", "credentials"}
+)
+# "key" is a secret only after one of these (api_key, access_key): `key = "label"` is not.
+_KEY_QUALIFIERS = frozenset({"api", "access", "secret", "private", "signing", "auth", "master"})
+_NAME_PARTS_RE = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def _name_parts(name: str) -> list[str]:
+    return [part.lower() for part in _NAME_PARTS_RE.findall(name)]
+
+
+def is_secret_param(name: str, value: object) -> bool:
+    """Whether a parameter holds a credential that must not be stored.
+
+    A string value in a well-known token format (see :func:`redact_text`) is one whatever
+    its name; so is a non-empty string assigned to a name made of a credential word
+    (``api_token``, ``password``, ``aws_access_key_id``, ``secretKey``), but not a
+    ``tokenizer`` or a ``key`` alone.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return False
+    if redact_text(value) != value:
+        return True
+    parts = _name_parts(name)
+    if any(part in _SECRET_COMPONENTS for part in parts):
+        return True
+    return any(
+        part in ("key", "keys") and i > 0 and parts[i - 1] in _KEY_QUALIFIERS
+        for i, part in enumerate(parts)
+    )
+
+
+def secret_params(params: Mapping[str, object]) -> list[str]:
+    """The names of the parameters that hold credentials (see :func:`is_secret_param`)."""
+    return [name for name, value in params.items() if is_secret_param(str(name), value)]

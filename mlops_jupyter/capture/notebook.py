@@ -24,6 +24,7 @@ __all__ = [
     "clear_notebook_cache",
     "find_cell_index",
     "history_out_of_order",
+    "mask_notebook",
     "normalize_source",
     "notebook_contains_source",
     "notebook_from_history",
@@ -355,3 +356,73 @@ def _join_source(value: Any) -> str:
 def source_sha256(source: str) -> str:
     """The sha256 of a cell source, normalized (see :func:`normalize_source`)."""
     return hashlib.sha256(normalize_source(source).encode("utf-8")).hexdigest()
+
+
+_masked_cache: dict[str, bytes | None] = {}
+_SECRET_HINT_RE = re.compile(
+    rb"token|secret|passw|passphrase|credential|_key|Key|gh[pousr]_|github_pat_|sk-|AKIA|ASIA|"
+    rb"AIza|xox[abeprs]-|PRIVATE KEY|[Bb]earer|://[^\s\"'/@]*:[^\s\"'/@]+@"
+)
+
+
+def mask_notebook(raw: bytes) -> bytes | None:
+    """The notebook with its credentials masked, or None when it holds none.
+
+    Code cells get :func:`~mlops_jupyter.capture.source.mask_code` (token formats, and the
+    literal values of secret-looking assignments); text outputs get the token formats
+    masked. Cached by content: a notebook version is examined once.
+    """
+    key = hashlib.sha256(raw).hexdigest()
+    if key in _masked_cache:
+        return _masked_cache[key]
+    result = _mask_notebook(raw) if _SECRET_HINT_RE.search(raw) else None
+    if len(_masked_cache) > 64:
+        _masked_cache.clear()
+    _masked_cache[key] = result
+    return result
+
+
+def _mask_notebook(raw: bytes) -> bytes | None:
+    from ..redaction import redact_text, secret_params
+    from .source import extract_literal_params, mask_code
+
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return None
+    changed = False
+    for cell in document.get("cells") or []:
+        if not isinstance(cell, dict):
+            continue
+        source = _join_source(cell.get("source", ""))
+        if cell.get("cell_type") == "code":
+            masked = mask_code(source, secret_params(extract_literal_params(source)))
+        else:
+            masked = redact_text(source)
+        if masked != source:
+            cell["source"], changed = masked, True
+        for output in cell.get("outputs") or []:
+            changed = _mask_output(output) or changed
+    if not changed:
+        return None
+    return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+def _mask_output(output: Any) -> bool:
+    from ..redaction import redact_text
+
+    if not isinstance(output, dict):
+        return False
+    changed = False
+    if "text" in output:
+        text = _join_source(output["text"])
+        if redact_text(text) != text:
+            output["text"], changed = redact_text(text), True
+    data = output.get("data")
+    if isinstance(data, dict):
+        for mime in ("text/plain", "text/html", "text/markdown"):
+            if mime in data:
+                text = _join_source(data[mime])
+                if redact_text(text) != text:
+                    data[mime], changed = redact_text(text), True
+    return changed

@@ -16,7 +16,7 @@ import ast
 import keyword
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .values import to_json_value
@@ -26,6 +26,7 @@ __all__ = [
     "apply_param_overrides",
     "extract_literal_params",
     "is_valid_param_name",
+    "mask_code",
     "parse_key_value",
     "parse_papermill_parameters",
     "validate_param_name",
@@ -479,3 +480,24 @@ def _end_col(node: ast.AST) -> int:
     if not isinstance(end, int):  # pragma: no cover - ast always sets it since Python 3.8
         raise ValueError(f"no end position on {type(node).__name__}")
     return end
+
+
+def mask_code(source: str, names: Iterable[str] = ()) -> str:
+    """``source`` with credentials masked: token formats anywhere (see
+    :func:`mlops_jupyter.redaction.redact_text`), and the literal values assigned to
+    ``names`` (parameters found to be secrets) replaced by ``***REDACTED***``.
+
+    The code keeps its shape: a masked parameter can be given back by injection (a
+    reproduction injects it from the environment when it is set there).
+    """
+    from ..redaction import REDACTED, redact_text
+
+    text = redact_text(source)
+    wanted = [name for name in names if name]
+    if not wanted:
+        return text
+    try:
+        text, _applied = apply_param_overrides(text, dict.fromkeys(wanted, REDACTED))
+    except (ValueError, SyntaxError):
+        pass
+    return text

@@ -17,9 +17,13 @@ from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ..models import GitInfo, Run
+from ..models import FileRecord, GitInfo, Run
+
+if TYPE_CHECKING:
+    from ..capture.inputs import InputMonitor
+    from ..capture.randomness import RandomnessMonitor
 
 __all__ = [
     "ActiveRun",
@@ -50,6 +54,9 @@ class CellContext:
         notebook_path: Absolute path of the notebook, if known.
         cwd: The kernel's working directory.
         kernel_name: The kernel spec name, if known.
+        failed_cells: Execution counts of the session's cells that raised.
+        input_monitor: What the session read (None: input capture is off).
+        randomness: Unseeded draws from global random generators, if followed.
     """
 
     raw_cell: str
@@ -60,6 +67,9 @@ class CellContext:
     notebook_path: str | None = None
     cwd: str = field(default_factory=os.getcwd)
     kernel_name: str | None = None
+    failed_cells: frozenset[int] = frozenset()
+    input_monitor: InputMonitor | None = None
+    randomness: RandomnessMonitor | None = None
 
 
 @dataclass
@@ -75,6 +85,8 @@ class TrackOptions:
     tags: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
     quiet: bool = False
+    capture_inputs: bool = True
+    register: str | None = None
 
 
 @dataclass
@@ -96,9 +108,12 @@ class ActiveRun:
     finalized: bool = False
     git_future: Future[None] | None = None
     history: list[tuple[int, str]] = field(default_factory=list)
+    ctx: CellContext | None = None
     random_named: bool | None = None
     git_result: GitInfo | None = None
     git_done: bool = False
+    # A reproduction's runs record the pinned commit: its scratch folder has no repository.
+    pinned_git: GitInfo | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     # The writer's periodic drain and the final drain must not interleave: step numbers are
     # assigned from ``last_step`` while draining.
@@ -112,6 +127,8 @@ class ActiveRun:
 
 _current: ActiveRun | None = None
 _warned_outside = False
+#: Inputs logged with ``log_input`` outside a tracked cell: the next tracked run's.
+pending_inputs: list[FileRecord] = []
 _time = time.time
 
 

@@ -18,8 +18,9 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..capture.discovery import experiment_for_notebook
@@ -31,6 +32,7 @@ from .context import ActiveRun, CellContext, TrackOptions, current, set_current
 from .writer import Write, Writer, describe_error
 
 if TYPE_CHECKING:
+    from ..capture.inputs import Read
     from ..store.base import RunStore
 
 __all__ = ["GIT_TIMEOUT", "MAX_GIT_DIFF_BYTES", "OUTPUT_TAIL_CHARS", "Tracker", "output_tail"]
@@ -93,6 +95,7 @@ class Tracker:
         self._git_futures: list[Future[None]] = []
         self._random_scanned = 0
         self._random_seen = False
+        self._masked_history: dict[int, tuple[tuple[Any, ...], str]] = {}
 
     def store(self) -> RunStore:
         """The store runs are written to (opened on first use)."""
@@ -120,25 +123,30 @@ class Tracker:
         )
         run.extra["cwd"] = ctx.cwd
         active = ActiveRun(run=run, body=ctx.body, stored=False, cwd=ctx.cwd, opts=opts)
+        active.ctx = ctx
         # The history (which grows with the session) is attached at the end only, so it is
         # serialized once per run; a crashed run keeps everything but it.
         active.history = ctx.history
         active.notices.extend(self.writer.take_late_warnings())
-        self._open_store(active)
-        notebook = (
-            steps.capture_notebook(active, ctx, self._put_blob_once) if active.stored else None
-        )
-        steps.capture_params(active, ctx, opts, notebook)
-        steps.mark_reproduction(active, ctx, opts)
-        steps.mark_sweep(active, opts)
-        self._environment(active)
-        steps.capture_inputs(active, opts)
-        if opts.seed is not None:
-            steps.seed(active, opts.seed)
-        if active.stored:
-            active.git_future = self._start_git(active, ctx)
-            run.heartbeat_at = run.started_at
-            self.writer.submit(Write("create", run.id, run=steps.snapshot(run)))
+        with _paused(ctx):
+            self._open_store(active)
+            notebook = (
+                steps.capture_notebook(active, ctx, self._put_blob_once) if active.stored else None
+            )
+            steps.capture_params(active, ctx, opts, notebook)
+            steps.mark_reproduction(active, ctx, opts)
+            steps.mark_sweep(active, opts)
+            self._environment(active)
+            steps.capture_inputs(active, opts, _input_base(ctx), ctx.execution_count)
+            steps.attach_pending_frames(active)
+            if opts.seed is not None:
+                steps.seed(active, opts.seed)
+                if ctx.randomness is not None:
+                    ctx.randomness.seeded_all()
+            if active.stored:
+                active.git_future = self._start_git(active, ctx)
+                run.heartbeat_at = run.started_at
+                self.writer.submit(Write("create", run.id, run=steps.snapshot(run)))
         set_current(active)
         return active
 
@@ -174,16 +182,48 @@ class Tracker:
         namespace: Mapping[str, Any],
         stdout_tail: str = "",
         stderr_tail: str = "",
+        assigned: set[str] | None = None,
     ) -> Run:
-        """Record the outcome of the cell: status, metrics, artifacts, outputs.
+        """Record the outcome of the cell: status, metrics, artifacts, outputs, inputs.
 
-        Never raises. Returns the run as recorded (the write itself is queued).
+        Args:
+            active: The run :meth:`begin` returned.
+            error: What the cell raised (None: it finished).
+            namespace: The user namespace (for ``--metric`` variables).
+            stdout_tail: The end of what the cell printed.
+            stderr_tail: The end of what it wrote to stderr.
+            assigned: The ``--metric`` variables the cell assigned (None: all that exist);
+                a value left from an earlier cell is not recorded.
+
+        Never raises. Returns the run as recorded (the writes themselves are queued; the
+        inputs are hashed on the writer thread).
         """
+        ctx = active.ctx
+        with _paused(ctx):
+            return self._finish(active, error, namespace, stdout_tail, stderr_tail, assigned)
+
+    def _finish(
+        self,
+        active: ActiveRun,
+        error: BaseException | None,
+        namespace: Mapping[str, Any],
+        stdout_tail: str,
+        stderr_tail: str,
+        assigned: set[str] | None,
+    ) -> Run:
         run = active.run
         if current() is active:
             set_current(None)
         run.ended_at = utcnow()
-        run.history = [{"execution_count": n, "source": s} for n, s in active.history]
+        ctx = active.ctx
+        failed = ctx.failed_cells if ctx is not None else frozenset()
+        masked = run.extra.get("masked_params") or []
+        run.history = [
+            {"execution_count": n, "source": self._masked(n, s, masked), "failed": True}
+            if n in failed
+            else {"execution_count": n, "source": self._masked(n, s, masked)}
+            for n, s in active.history
+        ]
         run.status = steps.status_for(error)
         if error is not None and run.status is RunStatus.FAILED:
             run.error = steps.error_info(error)
@@ -193,14 +233,24 @@ class Tracker:
         run.stderr_tail = steps.redact(output_tail(stderr_tail))
         if not active.stored:
             return run
-        steps.capture_metric_vars(active, namespace)
+        steps.capture_metric_vars(active, namespace, assigned)
         if run.status is RunStatus.FINISHED:
             # A failed cell usually did not write its artifacts: nothing worth a warning.
             steps.capture_artifacts(active, self.writer.blobs())
+        if ctx is not None and ctx.randomness is not None:
+            try:
+                ctx.randomness.after_cell(ctx.execution_count, ctx.raw_cell)
+                run.extra["randomness"] = ctx.randomness.report()
+            except Exception as exc:
+                active.warn("random generators", exc)
+        reads = steps.session_reads(active)
+        run.extra["inputs_captured"] = bool(
+            ctx is not None and ctx.input_monitor is not None and active.opts.capture_inputs
+        )
         points = steps.drain_points(active)
         with active.lock:
             if active.git_done:
-                run.git = active.git_result
+                run.git = active.pinned_git or active.git_result
             active.finalized = True
             active.random_named = self._scan_for_random(active)
             _assess_reproducibility(run, active.opts, active.random_named)
@@ -210,8 +260,35 @@ class Tracker:
                 active.notices.append(notice)
         if points:
             self.writer.submit(Write("points", run.id, points=points))
-        self.writer.submit(Write("update", run.id, run=snapshot))
+        if reads:
+            self.writer.submit(lambda: self._record_inputs(active, reads))
+        else:
+            self.writer.submit(Write("update", run.id, run=snapshot))
         return run
+
+    def _record_inputs(self, active: ActiveRun, reads: list[Read]) -> None:
+        """On the writer thread: hash what the session read, then write the final record."""
+        from .inputs import resolve_inputs
+
+        run = active.run
+        ctx = active.ctx
+        base = _input_base(ctx) if ctx is not None else active.cwd
+        skip = [os.path.join(active.cwd, a) for a in active.opts.artifacts]
+        skip += [os.path.join(base, r.path) for r in run.inputs if r.kind == "file"]
+        if run.notebook is not None and run.notebook.path:
+            skip.append(run.notebook.path)
+        try:
+            records, warnings = resolve_inputs(
+                reads, base=base, blobs=self.writer.blobs(), skip=skip
+            )
+        except Exception as exc:  # never lose the run for its inputs
+            records, warnings = [], [f"inputs not recorded ({describe_error(exc)})"]
+        for warning in warnings:
+            self.writer.late_warning(warning)
+        with active.lock:
+            run.inputs = [*run.inputs, *records]
+            snapshot = steps.snapshot(run)
+        self.writer.perform(Write("update", run.id, run=snapshot))
 
     # -- background work -----------------------------------------------------------------
 
@@ -229,6 +306,18 @@ class Tracker:
         if points:
             self.writer.perform(Write("points", active.run.id, points=points))
         self.writer.heartbeat(active.run.id)
+
+    def _masked(self, number: int, source: str, names: list[str]) -> str:
+        """A history entry with its credentials masked (each entry masked once)."""
+        key = (number, source, tuple(names))
+        cached = self._masked_history.get(number)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        from ..capture.source import mask_code
+
+        masked = mask_code(source, names)
+        self._masked_history[number] = (key, masked)
+        return masked
 
     def _put_blob_once(self, sha: str, data: bytes) -> str:
         blobs = self.writer.blobs()
@@ -255,6 +344,9 @@ class Tracker:
         folder = os.path.dirname(ctx.notebook_path) if ctx.notebook_path else ctx.cwd
 
         def capture() -> None:
+            from ..capture.inputs import get_monitor
+
+            get_monitor().pause_thread()  # git's reads are not the session's inputs
             result: GitInfo | None = None
             try:
                 from ..capture.git import capture_git
@@ -276,14 +368,15 @@ class Tracker:
             except Exception as exc:
                 active.warn("git state", exc)
             with active.lock:
-                active.git_result = result
+                active.git_result = active.pinned_git or result
+                result = active.git_result
                 active.git_done = True
                 if active.finalized and result is not None:
-                    # The cell ended first: complete the stored run, after its final write.
+                    # The cell ended first: complete the stored run, after its final write
+                    # (snapshot taken on the writer thread: the inputs are added there).
                     active.run.git = result
                     _assess_reproducibility(active.run, active.opts, active.random_named)
-                    snapshot = steps.snapshot(active.run)
-                    self.writer.submit(Write("update", snapshot.id, run=snapshot))
+                    self.writer.submit(lambda: self._write_late(active))
 
         if self._git_worker is None:
             self._git_worker = ThreadPoolExecutor(1, thread_name_prefix="mlops-jupyter-git")
@@ -291,6 +384,11 @@ class Tracker:
         with self._lock:
             self._git_futures = [f for f in self._git_futures if not f.done()] + [future]
         return future
+
+    def _write_late(self, active: ActiveRun) -> None:
+        with active.lock:
+            snapshot = steps.snapshot(active.run)
+        self.writer.perform(Write("update", snapshot.id, run=snapshot))
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until pending git captures and queued writes are in the store.
@@ -306,6 +404,23 @@ class Tracker:
         if futures:
             wait(futures, timeout=max(0.0, deadline - time.monotonic()))
         return self.writer.drain(max(0.0, deadline - time.monotonic()))
+
+
+def _input_base(ctx: CellContext | None) -> str:
+    """Inputs are recorded relative to the notebook's folder (the working folder without one)."""
+    if ctx is None:
+        return os.getcwd()
+    return os.path.dirname(ctx.notebook_path) if ctx.notebook_path else ctx.cwd
+
+
+@contextmanager
+def _paused(ctx: CellContext | None) -> Iterator[None]:
+    """Our own capture's reads are not the session's inputs."""
+    if ctx is None or ctx.input_monitor is None:
+        yield
+        return
+    with ctx.input_monitor.paused():
+        yield
 
 
 def _assess_reproducibility(run: Run, opts: TrackOptions, random_named: bool | None) -> None:

@@ -18,16 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..capture.discovery import experiment_for_notebook
 from ..links import REPRODUCTION_ENV, SWEEP_ENV, append_report, read_link
-from ..models import ErrorInfo, FileRecord, MetricPoint, NotebookInfo, Run, RunStatus
+from ..models import ErrorInfo, FileRecord, GitInfo, MetricPoint, NotebookInfo, Run, RunStatus
 from .context import ActiveRun, CellContext, TrackOptions
 
 if TYPE_CHECKING:
     from ..capture.environment import EnvironmentCapture
+    from ..capture.inputs import Read
     from ..capture.notebook import NotebookFile
     from ..store.blobs import BlobStore
 
 __all__ = [
     "EnvironmentStep",
+    "attach_pending_frames",
     "capture_artifacts",
     "capture_inputs",
     "capture_metric_vars",
@@ -39,6 +41,7 @@ __all__ = [
     "mark_sweep",
     "redact",
     "seed",
+    "session_reads",
     "snapshot",
     "status_for",
 ]
@@ -100,6 +103,21 @@ def capture_params(
             run.params[key] = to_json_value(value)
         except ValueError as exc:
             active.warn(f"parameter {key!r}", str(exc))
+    mask_secrets(run)
+
+
+def mask_secrets(run: Run) -> None:
+    """Credentials never reach the store: secret parameters are replaced by a marker (their
+    names kept in ``extra["masked_params"]``) and masked in the cell's source."""
+    from ..capture.source import mask_code
+    from ..redaction import REDACTED, secret_params
+
+    masked = secret_params(run.params)
+    for name in masked:
+        run.params[name] = REDACTED
+    if masked:
+        run.extra["masked_params"] = sorted(masked)
+    run.source = mask_code(run.source, masked)
 
 
 def _matches_reproduced_cell(spec: Mapping[str, Any], ctx: CellContext, run: Run) -> bool:
@@ -118,23 +136,41 @@ def mark_reproduction(active: ActiveRun, ctx: CellContext, opts: TrackOptions) -
     """Link the run to the run it reproduces when a reproduction started this kernel.
 
     A reproduction sets ``MLOPS_JUPYTER_REPRODUCTION`` (see :mod:`mlops_jupyter.links`)
-    naming the original run and its cell (id and sha256 of the normalized source). Only
-    the matching cell becomes the reproduction; the notebook's other tracked cells are
-    recorded as usual, in the original notebook's experiment.
+    naming the original run, its cell (id and sha256 of the normalized source), notebook and
+    pinned git state. Every run the kernel records is linked to the original
+    (``reproduction_of``), carries the original notebook's path (not the scratch copy's) and
+    the pinned commit; the matching cell's run is the reproduction (reported to the
+    reproducer), the notebook's other tracked cells stay in the original's experiment.
     """
     try:
         spec = read_link(REPRODUCTION_ENV)
         if spec is None or not isinstance(spec.get("of"), str):
             return
         run = active.run
+        run.reproduction_of = spec["of"]
+        run.extra["scratch"] = True
         notebook = spec.get("notebook")
-        if opts.experiment is None and isinstance(notebook, str) and notebook:
-            run.experiment = experiment_for_notebook(notebook)
+        if isinstance(notebook, str) and notebook:
+            if opts.experiment is None:
+                run.experiment = experiment_for_notebook(notebook)
+            if run.notebook is not None:
+                run.notebook.path = notebook
+        git = spec.get("git")
+        if isinstance(git, dict) and isinstance(git.get("commit"), str):
+            run.git = GitInfo(
+                root=str(git.get("root") or ""),
+                commit=git["commit"],
+                branch=git.get("branch"),
+                dirty=bool(git.get("dirty", False)),
+                remote=git.get("remote"),
+            )
+            active.pinned_git = run.git
         if _matches_reproduced_cell(spec, ctx, run):
-            run.reproduction_of = spec["of"]
             if isinstance(spec.get("experiment"), str):
                 run.experiment = spec["experiment"]
             append_report(spec, run.id)
+        else:
+            run.tags.setdefault("reproduction.cell", "other")
     except Exception as exc:
         active.warn("reproduction link", exc)
 
@@ -179,12 +215,21 @@ def capture_notebook(
     try:
         from ..capture.notebook import (
             history_out_of_order,
+            mask_notebook,
             notebook_contains_source,
             read_notebook,
         )
 
         nb = read_notebook(ctx.notebook_path)
-        run.notebook.snapshot_sha256 = put_blob_once(nb.sha256, nb.raw)
+        masked = mask_notebook(nb.raw)
+        if masked is None:
+            run.notebook.snapshot_sha256 = put_blob_once(nb.sha256, nb.raw)
+        else:
+            # The store keeps no credential: the snapshot is the masked notebook, and the
+            # file's own hash is kept to recognize it (a git pin checks it).
+            run.notebook.snapshot_sha256 = put_blob_once(_sha256(masked), masked)
+            run.extra["snapshot_masked"] = True
+        run.extra["notebook_sha256"] = nb.sha256
         run.notebook.saved_matches_source = notebook_contains_source(nb, ctx.raw_cell)
         run.history_out_of_order = history_out_of_order([s for _, s in ctx.history], nb)
         if run.kernel_name is None:
@@ -220,18 +265,47 @@ class EnvironmentStep:
             active.warn("environment", exc)
 
 
-def capture_inputs(active: ActiveRun, opts: TrackOptions) -> None:
-    """Hash the files declared with ``--input``."""
-    from ..capture.files import hash_file
+def capture_inputs(active: ActiveRun, opts: TrackOptions, base: str, cell: int | None) -> None:
+    """Hash the files declared with ``--input`` (read by another process, say), now."""
+    from ..capture.inputs import digest_file
+    from .inputs import recorded_path
 
     for path in opts.inputs:
         try:
-            digest = hash_file(os.path.join(active.cwd, path), base=active.cwd)
+            absolute = os.path.abspath(os.path.join(active.cwd, path))
+            info = digest_file(absolute)
             active.run.inputs.append(
-                FileRecord(path=digest.path, sha256=digest.sha256, size=digest.size)
+                FileRecord(
+                    path=recorded_path(absolute, base),
+                    sha256=info.sha256,
+                    size=info.size,
+                    hashing=info.hashing,
+                    via="declared",
+                    cell=cell,
+                    mtime=info.mtime,
+                )
             )
         except Exception as exc:
             active.warn(f"input {path!r}", exc)
+
+
+def attach_pending_frames(active: ActiveRun) -> None:
+    """DataFrames given to ``log_input`` in earlier cells become inputs of this run."""
+    from . import context
+
+    if context.pending_inputs:
+        active.run.inputs.extend(context.pending_inputs)
+        context.pending_inputs.clear()
+
+
+def session_reads(active: ActiveRun) -> list[Read]:
+    """What the session read since ``%load_ext`` (none when capture is off)."""
+    ctx = active.ctx
+    if ctx is None or ctx.input_monitor is None or not active.opts.capture_inputs:
+        return []
+    if not active.stored:
+        return []
+    return ctx.input_monitor.snapshot()
 
 
 def seed(active: ActiveRun, value: int) -> None:
@@ -244,12 +318,23 @@ def seed(active: ActiveRun, value: int) -> None:
         active.warn("seeding", exc)
 
 
-def capture_metric_vars(active: ActiveRun, namespace: Mapping[str, Any]) -> None:
-    """Record the variables named by ``--metric`` as metric points."""
+def capture_metric_vars(
+    active: ActiveRun, namespace: Mapping[str, Any], assigned: set[str] | None = None
+) -> None:
+    """Record the variables named by ``--metric`` as metric points.
+
+    Only those the cell assigned (``assigned``; None: every one that exists): a value left
+    by an earlier cell is not this run's result.
+    """
     now = time.time()
     for var in active.opts.metric_vars:
         if var not in namespace:
             active.warn(f"metric {var!r}", "no such variable after the cell")
+            continue
+        if assigned is not None and var not in assigned:
+            active.warn(
+                f"metric {var!r}", "the cell did not assign it: the earlier value is not recorded"
+            )
             continue
         active.points.append((var, namespace[var], None, now))
 
@@ -320,6 +405,12 @@ def _drain_locked(active: ActiveRun) -> list[MetricPoint]:
             final_step[point.key] = point.step
             metrics[point.key] = point.value
     return points
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def snapshot(run: Run) -> Run:

@@ -183,6 +183,9 @@ class Writer:
         self._queue.put(job)
 
     def _loop(self) -> None:
+        from ..capture.inputs import get_monitor
+
+        get_monitor().pause_thread()  # hashing inputs and writing blobs read no data
         while True:
             try:
                 job = self._queue.get(timeout=FLUSH_INTERVAL)
