@@ -50,7 +50,7 @@ class CellFailure:
 
     Attributes:
         cell_index: Its index in the notebook as given (papermill's injected parameters
-            cell not counted), from 0.
+            cell not counted), from 0; -1 for the injected parameters cell itself.
         ename: The exception's name.
         evalue: Its message.
     """
@@ -59,9 +59,20 @@ class CellFailure:
     ename: str
     evalue: str
 
+    @property
+    def cell(self) -> int:
+        """Its number as a person counts the cells of the notebook: from 1 (0: the
+        injected parameters cell)."""
+        return self.cell_index + 1
+
     def to_json(self) -> dict[str, Any]:
-        """``{"cell_index", "ename", "evalue"}``."""
-        return {"cell_index": self.cell_index, "ename": self.ename, "evalue": self.evalue}
+        """``{"cell", "cell_index", "ename", "evalue"}``."""
+        return {
+            "cell": self.cell,
+            "cell_index": self.cell_index,
+            "ename": self.ename,
+            "evalue": self.evalue,
+        }
 
 
 @dataclass(frozen=True)
@@ -122,13 +133,18 @@ def execute_notebook(
     manager_class = _kernel_manager_class(env, cwd, managers)
     output = output or notebook[: -len(".ipynb")] + ".out.ipynb"
     with open(notebook, encoding="utf-8") as handle:
-        total = len(json.load(handle).get("cells", [])) + (1 if parameters else 0)
+        total = len(json.load(handle).get("cells", []))
+    injected: list[int] = []
 
     def on_cell_start(cell: Any, cell_index: int) -> None:
         if cancel.is_set():
             raise ExecutionCancelled()
+        tags = (getattr(cell, "metadata", None) or {}).get("tags") or []
+        if "injected-parameters" in tags:
+            injected.append(cell_index)
+            return  # not a cell of the notebook: the one numbering counts the notebook's
         if progress is not None:
-            progress(cell_index + 1, total)
+            progress(cell_index + 1 - len(injected), total)
 
     watcher = _CancelWatcher(cancel, managers)
     watcher.start()
@@ -245,16 +261,16 @@ def _in_own_thread(work: Callable[[], object]) -> None:
 
 def _pinned_index(output: str, index: int) -> int:
     """The index of executed cell ``index`` in the notebook before papermill injected its
-    parameters cell."""
+    parameters cell (-1 for that cell itself)."""
     try:
         with open(output, encoding="utf-8") as handle:
             cells = json.load(handle).get("cells", [])
     except (OSError, ValueError):
         return index
-    for i, cell in enumerate(cells[:index]):
+    for i, cell in enumerate(cells[: index + 1]):
         tags = (cell.get("metadata") or {}).get("tags") or []
-        if "injected-parameters" in tags and i < index:
-            return index - 1
+        if "injected-parameters" in tags:
+            return -1 if i == index else index - 1
     return index
 
 

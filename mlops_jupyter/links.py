@@ -42,6 +42,7 @@ def reproduction_env(
     experiment: str,
     notebook: str | None,
     report: str,
+    git: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """The variable telling a kernel which run it reproduces.
 
@@ -53,8 +54,11 @@ def reproduction_env(
         experiment: The experiment the reproduction's run joins.
         notebook: The original notebook's path (the scratch copy is not "the notebook").
         report: File where the kernel appends the ids of the runs it records.
+        git: The git state the reproduction runs from (the pinned commit), recorded with
+            its runs: a scratch folder has no repository of its own.
     """
     spec = {
+        "git": git,
         "of": of,
         "cell_id": cell_id,
         "source_sha256": source_sha256,

@@ -22,19 +22,22 @@ from .execution import ExecutionCancelled, ProgressCallback, execute_notebook, w
 from .formatting import format_value
 from .links import NOTEBOOK_ENV, reproduction_env
 from .pin import (
-    PinPreparer,
-    PreparedNotebook,
-    checked_params,
+    RISK_OUT_OF_ORDER,
+    RISK_UNSAVED,
+    injectable_params,
     missing_kernel,
     run_kernel,
     runnable_pin,
 )
+from .scratch import PinPreparer, PreparedNotebook
 from .verdict import (
     DEFAULT_TOLERANCE,
     Attempt,
     Verdict,
+    add_causes,
     compare_metrics,
     describe_differences,
+    ensure_a_cause,
     judge,
     risk_causes,
 )
@@ -96,10 +99,11 @@ def reproduce(
 
         store = get_store()
     original = store.get_run(run_id)
-    params = checked_params(original.params)
+    params, secret_notes = injectable_params(original)
     pin = runnable_pin(original, "reproduced")
     kernel = run_kernel(store, original)
     verdict = Verdict(status="failed", original_run_id=original.id, pin=dict(pin))
+    verdict.notes.extend(secret_notes)
     missing = missing_kernel(kernel)
     if missing is not None:
         verdict.causes.append(missing)
@@ -108,13 +112,15 @@ def reproduce(
         PinPreparer(store, original, kernel), params, progress, cancel or threading.Event()
     )
     runner.kernel_env = dict(kernel_env or {})
+    runner.pin = dict(pin)
     with tempfile.TemporaryDirectory(prefix="mlops-reproduce-", dir=workdir) as scratch:
         if pin.get("kind") == "history":
             _reproduce_history(runner, scratch, verdict, tolerance)
         else:
             _reproduce_saved(runner, scratch, verdict, tolerance, pin, twice)
     if verdict.status == "diverged":
-        verdict.causes.extend(c for c in risk_causes(original) if c not in verdict.causes)
+        add_causes(verdict, risk_causes(original))
+    ensure_a_cause(verdict)
     return verdict
 
 
@@ -134,6 +140,28 @@ class _Runner:
         self.progress = progress
         self.cancel = cancel
         self.kernel_env: dict[str, str] = {}
+        self.pin: dict[str, Any] = {}
+
+    def _pinned_git(self) -> dict[str, Any] | None:
+        """The git state the reproduction runs from: the pin's commit (a scratch folder has
+        no repository of its own)."""
+        git = self.original.git
+        if self.pin.get("kind") == "git" and isinstance(self.pin.get("commit"), str):
+            return {
+                "root": str(self.pin.get("root") or (git.root if git else "")),
+                "commit": self.pin["commit"],
+                "branch": git.branch if git else None,
+                "remote": git.remote if git else None,
+            }
+        if git is not None and git.commit:
+            return {
+                "root": git.root,
+                "commit": git.commit,
+                "branch": git.branch,
+                "remote": git.remote,
+                "dirty": git.dirty,
+            }
+        return None
 
     def execute(self, prepared: PreparedNotebook, notes: list[str]) -> Attempt:
         """Run the prepared notebook with papermill; find the run of the tracked cell."""
@@ -150,6 +178,7 @@ class _Runner:
                 experiment=self.original.experiment,
                 notebook=self.preparer.original_notebook,
                 report=report,
+                git=self._pinned_git(),
             ),
         }
         outcome = execute_notebook(
@@ -188,7 +217,7 @@ def _reproduce_saved(
         attempts.append(runner.execute(prepared, verdict.notes))
     assert prepared is not None  # noqa: S101 - the loop ran at least once
     first = attempts[0]
-    judge(runner.original, first, verdict, tolerance, prepared.input_causes)
+    judge(runner.original, first, verdict, tolerance, prepared.input_causes, prepared.locations)
     if twice and first.run is not None and attempts[1].run is not None:
         table = compare_metrics(first.run.metrics, attempts[1].run.metrics, tolerance)
         differing = [k for k, row in table.items() if not row["equal"]]
@@ -211,9 +240,10 @@ def _reproduce_saved(
 def _reproduce_history(runner: _Runner, scratch: str, verdict: Verdict, tolerance: float) -> None:
     """A history pin: the saved notebook, run top to bottom, is what must reproduce.
 
-    The execution history is replayed too, and its result reported in the notes: it tells
-    whether the numbers came from the session's order (or unsaved code) rather than from
-    chance.
+    The execution history is replayed too (cells that raised left out), and its result
+    reported in the notes: it tells whether the numbers came from the session's order or
+    unsaved code rather than from chance. An unsaved edit that does not change the result
+    (a comment, a parameter the run's values override) gives ``reproduced`` with a note.
     """
     original = runner.original
     replay = runner.preparer.prepare_history(os.path.join(scratch, "history"))
@@ -221,16 +251,15 @@ def _reproduce_history(runner: _Runner, scratch: str, verdict: Verdict, toleranc
     _note_replay(original, replayed, verdict, tolerance)
 
     notebook = original.notebook
-    unsaved = (
-        notebook is None
-        or notebook.snapshot_sha256 is None
-        or notebook.saved_matches_source is not True
-    )
-    if unsaved:
-        # The saved notebook cannot give the result: the code that did is not in it.
-        judge(original, replayed, verdict, tolerance, replay.input_causes)
+    unsaved = notebook is None or notebook.saved_matches_source is not True
+    has_snapshot = notebook is not None and notebook.snapshot_sha256 is not None
+    findable = has_snapshot and (not unsaved or bool(original.cell_id))
+    if not findable:
+        # No saved notebook holding the tracked cell: the code that gave the result is not
+        # in any notebook anyone can open.
+        judge(original, replayed, verdict, tolerance, replay.input_causes, replay.locations)
         verdict.status = "failed" if verdict.status == "failed" else "diverged"
-        verdict.causes.insert(0, "the executed cell was not saved in the notebook")
+        verdict.causes.insert(0, RISK_UNSAVED)
         return
     assert notebook is not None and notebook.snapshot_sha256 is not None  # noqa: S101
     saved = runner.preparer.prepare_saved(
@@ -239,23 +268,19 @@ def _reproduce_history(runner: _Runner, scratch: str, verdict: Verdict, toleranc
         verdict.notes,
     )
     attempt = runner.execute(saved, verdict.notes)
-    judge(original, attempt, verdict, tolerance, saved.input_causes)
+    judge(original, attempt, verdict, tolerance, saved.input_causes, saved.locations)
+    what = RISK_UNSAVED if unsaved else RISK_OUT_OF_ORDER
     if verdict.status == "reproduced":
         verdict.notes.append(
-            "the saved notebook run top to bottom reproduces the metrics despite the "
-            "out-of-order session"
+            f"{what}, but the saved notebook run top to bottom reproduces the metrics"
         )
         return
     if attempt.run is not None and verdict.status == "diverged":
-        cause = (
-            "cells ran out of order in the original session: the saved notebook run top to "
-            f"bottom gives {describe_differences(verdict.metrics)}"
+        cause = f"{what}: the saved notebook run top to bottom gives " + describe_differences(
+            verdict.metrics
         )
     else:
-        cause = (
-            "cells ran out of order in the original session: the saved notebook run top to "
-            "bottom fails"
-        )
+        cause = f"{what}: the saved notebook run top to bottom fails"
     verdict.causes.insert(0, cause)
 
 
@@ -264,7 +289,8 @@ def _note_replay(original: Run, replayed: Attempt, verdict: Verdict, tolerance: 
     if replayed.failure is not None:
         verdict.notes.append(
             "replaying the execution history failed in cell "
-            f"{replayed.failure['cell_index']}: {replayed.failure['ename']}"
+            f"{replayed.failure.get('cell', replayed.failure['cell_index'] + 1)}: "
+            f"{replayed.failure['ename']}"
         )
     elif replayed.run is not None:
         table = compare_metrics(original.metrics, replayed.run.metrics, tolerance)

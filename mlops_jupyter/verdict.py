@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from .compare import diff_packages
-from .formatting import format_value
-from .models import Run, RunStatus, json_safe
-from .pin import compute_risks, tracked_body
+from .formatting import format_bytes, format_value
+from .models import FileRecord, Run, RunStatus, json_safe
+from .pin import canonical_risk, compute_risks, tracked_body
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "UNKNOWN_CAUSE",
     "Attempt",
     "Verdict",
     "VerdictStatus",
+    "add_causes",
     "compare_metrics",
     "describe_differences",
+    "ensure_a_cause",
     "environment_causes",
     "judge",
     "risk_causes",
@@ -50,8 +55,10 @@ class Verdict:
         original_run_id: The run reproduced.
         pin: The pin that was executed (see ``Run.extra["pin"]``).
         notes: What else happened (fallbacks, the history replay's result, ...).
-        failure: ``{"cell_index", "ename", "evalue"}`` when a cell raised, else None.
-            ``cell_index`` counts the cells of the notebook as pinned, from 0.
+        failure: ``{"cell", "cell_index", "ename", "evalue"}`` when a cell raised, else
+            None. ``cell`` numbers the cells of the notebook as pinned the way a person
+            counts them, from 1 (``cell_index`` is the same from 0); 0 is papermill's
+            injected parameters cell.
         nondeterministic: With ``twice``: whether the two reproductions differed; else None.
     """
 
@@ -135,11 +142,23 @@ def judge(
     verdict: Verdict,
     tolerance: float,
     input_causes: Sequence[str],
+    locations: Mapping[str, str] | None = None,
 ) -> None:
-    """Fill status, metrics, failure and the measured causes from one attempt."""
+    """Fill status, metrics, failure and the measured causes from one attempt.
+
+    Args:
+        original: The run reproduced.
+        attempt: The execution.
+        verdict: Filled in place.
+        tolerance: Relative tolerance of float metrics.
+        input_causes: Declared inputs found missing or changed before the execution.
+        locations: Where the reproduction read each recorded input (recorded path ->
+            path), to tell a missing input from one the code did not read again.
+    """
     repro = attempt.run
     verdict.reproduction_run_id = None if repro is None else repro.id
-    facts: list[str] = list(input_causes)
+    missing, changed = _input_facts(original, repro, locations or {})
+    facts: list[str] = [*changed, *input_causes]
     if repro is not None:
         facts += _param_causes(original, repro)
         if _source_changed(original, repro):
@@ -149,10 +168,12 @@ def judge(
     if attempt.failure is not None or attempt.error is not None or repro is None:
         verdict.status = "failed"
         verdict.failure = attempt.failure
+        verdict.causes.extend(missing)
         if attempt.failure is not None:
-            where = attempt.failure["cell_index"]
+            where = attempt.failure.get("cell", attempt.failure["cell_index"] + 1)
+            label = "the injected parameters cell" if where == 0 else f"cell {where}"
             verdict.causes.append(
-                f"cell {where} raised {attempt.failure['ename']}: {attempt.failure['evalue']}"
+                f"{label} raised {attempt.failure['ename']}: {attempt.failure['evalue']}"
             )
         elif attempt.error is not None:
             verdict.causes.append(attempt.error)
@@ -162,6 +183,7 @@ def judge(
         return
     if repro.status is not RunStatus.FINISHED:
         verdict.status = "failed"
+        verdict.causes.extend(missing)
         verdict.causes.append(f"the reproduced cell ended {repro.status.value}")
         verdict.causes.extend(facts)
         return
@@ -173,28 +195,86 @@ def judge(
             verdict.notes.extend(f"despite: {fact}" for fact in facts)
         return
     verdict.status = "diverged"
-    verdict.causes.extend(facts)
+    verdict.causes.extend([*missing, *facts])
+
+
+#: The cause a divergence gets when nothing measured or noticed explains it.
+UNKNOWN_CAUSE = (
+    "unknown: inputs, parameters, code and environment are the same as the original's; the "
+    "result may depend on something not recorded (time, network, hardware, threads)"
+)
 
 
 def risk_causes(original: Run) -> list[str]:
-    """The original's capture-time risks, worded as causes."""
+    """The original's capture-time risks, worded as causes (one cause, one wording)."""
     risks = original.extra.get("risks")
     if not isinstance(risks, list):
         risks = compute_risks(original)
-    causes: list[str] = []
-    for risk in risks:
-        if not isinstance(risk, str):
+    return [canonical_risk(risk) for risk in risks if isinstance(risk, str)]
+
+
+def add_causes(verdict: Verdict, causes: Sequence[str]) -> None:
+    """Append causes not already given: a cause that another one spells out in more
+    detail (``"X"`` beside ``"X: details"``) is given once."""
+    for cause in causes:
+        if not any(c == cause or c.startswith(cause + ":") for c in verdict.causes):
+            verdict.causes.append(cause)
+
+
+def ensure_a_cause(verdict: Verdict) -> None:
+    """A divergence always names at least one cause, ``unknown`` included."""
+    if verdict.status == "diverged" and not verdict.causes:
+        verdict.causes.append(UNKNOWN_CAUSE)
+
+
+def _input_facts(
+    original: Run, repro: Run | None, locations: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
+    """(missing inputs, changed inputs) of the original, judged from what the reproduction
+    read (its own record) and where it would have read the rest."""
+    read = {} if repro is None else {r.path: r for r in repro.inputs}
+    missing: list[str] = []
+    changed: list[str] = []
+    for record in original.inputs:
+        if record.via in (None, "declared"):
+            continue  # checked before the execution (read by another process, maybe)
+        again = read.get(record.path)
+        if again is not None:
+            if record.kind == "url":
+                if record.version and again.version and record.version != again.version:
+                    changed.append(
+                        f"input {record.path} changed (version {record.version} → {again.version})"
+                    )
+            elif again.sha256 != record.sha256 and record.hashing != "none":
+                changed.append(_changed(record, again))
             continue
-        if risk.startswith("no seed set while random libraries were used: "):
-            libraries = risk.split(": ", 1)[1]
-            causes.append(f"no seed set and random number generators were used: {libraries}")
-        elif risk == "cells ran out of order in this session":
-            causes.append("cell ran out of order in the original session")
-        elif risk == "the executed cell was not saved in the notebook":
-            causes.append("the executed cell was not saved")
-        else:
-            causes.append(risk)
-    return causes
+        location = locations.get(record.path)
+        if location is not None and not os.path.exists(location):  # a dangling link too
+            missing.append(f"input {record.path} is missing (was read {_when(record)})")
+    return missing, changed
+
+
+def _when(record: FileRecord) -> str:
+    cell = f"in cell [{record.cell}]" if record.cell is not None else "by the session"
+    if record.mtime is None:
+        return cell
+    stamp = datetime.fromtimestamp(record.mtime, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return f"{cell}, file dated {stamp} UTC"
+
+
+def _changed(before: FileRecord, after: FileRecord) -> str:
+    def state(record: FileRecord) -> str:
+        size = format_bytes(record.size)
+        if record.mtime is None:
+            return size
+        stamp = datetime.fromtimestamp(record.mtime, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+        return f"{size}, {stamp} UTC"
+
+    what = "folder" if before.kind == "folder" else "input"
+    return (
+        f"{what} {before.path} changed (sha256 {before.sha256[:12]} → {after.sha256[:12]}; "
+        f"{state(before)} → {state(after)})"
+    )
 
 
 def _param_causes(original: Run, repro: Run) -> list[str]:

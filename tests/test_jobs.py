@@ -49,8 +49,8 @@ def test_same_run_twice_is_one_job_and_cancel_interrupts_it(
         assert created and not created_again
         assert again is job
         assert [j.id for j in manager.list(run_id=original.id)] == [job.id]
-        # The tracked cell (after the injected parameters and %load_ext) is sleeping.
-        wait_until(lambda: job.state == "running" and job.cell == 3, 60, "the tracked cell")
+        # The tracked cell (the notebook's second, after %load_ext) is sleeping.
+        wait_until(lambda: job.state == "running" and job.cell == 2, 60, "the tracked cell")
         time.sleep(0.5)
         started = time.monotonic()
         assert manager.cancel(job.id) is job
@@ -59,8 +59,8 @@ def test_same_run_twice_is_one_job_and_cancel_interrupts_it(
         assert time.monotonic() - started < 20
         data = job.to_json()
         assert data["state"] == "cancelled" and data["verdict"] is None
-        assert data["progress"] == {"cell": 3, "total": 3}
-        assert "cell 3 of 3" in data["log_tail"] and "cancelled" in data["log_tail"]
+        assert data["progress"] == {"cell": 2, "total": 2}
+        assert "cell 2 of 2" in data["log_tail"] and "cancelled" in data["log_tail"]
         assert data["ended_at"] is not None
         # Once ended, the run can be reproduced again: a new job.
         fresh, created = manager.submit_reproduce(original.id)

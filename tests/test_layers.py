@@ -6,9 +6,10 @@ Layers, lowest first (a module may import its own layer and the ones below):
 0. errors, models, redaction, formatting, links, version -- stdlib only;
 1. capture, query, series, compare -- pure logic over runs;
 2. store -- where runs are kept;
-3. pin, verdict, execution, tracking -- what a run pins, how it is judged, executed, recorded;
+3. pin, scratch, verdict, execution, tracking -- what a run pins, how it is prepared,
+   judged, executed, recorded;
 4. reproduce, sweep, jobs (and the lifecycle features) -- work built on the above;
-5. kernel, magics, summary, server, cli, the package itself -- the faces.
+5. kernel, session, magics, summary, server, cli, the package itself -- the faces.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ LAYERS: dict[str, int] = {
     "compare": 1,
     "store": 2,
     "pin": 3,
+    "scratch": 3,
     "verdict": 3,
     "execution": 3,
     "tracking": 3,
@@ -40,6 +42,7 @@ LAYERS: dict[str, int] = {
     "jobs": 4,
     "drift": 4,
     "kernel": 5,
+    "session": 5,
     "magics": 5,
     "summary": 5,
     "server": 5,

@@ -107,8 +107,9 @@ def test_deterministic_notebook_reproduces_twice_with_progress(
     assert verdict.causes == []
     assert verdict.nondeterministic is False
     assert verdict.metrics == {"acc": {"original": 0.9, "reproduced": 0.9, "equal": True}}
-    # Two executions, each: the injected parameters cell, %load_ext, the tracked cell.
-    assert seen == [(1, 3), (2, 3), (3, 3)] * 2
+    # Two executions, each: %load_ext, the tracked cell, numbered as the notebook's cells
+    # (papermill's injected parameters cell is not one of them).
+    assert seen == [(1, 2), (2, 2)] * 2
     repro = get_store().get_run(verdict.reproduction_run_id)
     assert repro.reproduction_of == original.id
     assert repro.experiment == original.experiment
@@ -147,11 +148,11 @@ def test_unseeded_random_metric_diverges_with_the_seed_cause_first(
         "mlops_jupyter.log_metric('acc', random.random())",
     )
     original = run_original(notebook, monkeypatch)
-    assert any(r.startswith("no seed set") for r in original.extra["risks"])
+    risk = "random numbers were drawn without a seed: random (cell ["
+    assert any(r.startswith(risk) for r in original.extra["risks"]), original.extra["risks"]
     verdict = reproduce(original.id)
     assert verdict.status == "diverged"
-    assert verdict.causes[0].startswith("no seed set and random number generators were used")
-    assert "random" in verdict.causes[0]
+    assert verdict.causes[0].startswith(risk)
     assert verdict.metrics["acc"]["equal"] is False
 
 
@@ -185,7 +186,7 @@ def test_out_of_order_session_diverges_and_reports_the_history_replay(
     original = get_store().search_runs()[0]
     assert original.history_out_of_order is True
     assert original.extra["pin"] == {"kind": "history"}
-    assert "cells ran out of order in this session" in original.extra["risks"]
+    assert "cells ran out of order in the original session" in original.extra["risks"]
     verdict = reproduce(original.id)
     assert verdict.status == "diverged"
     assert verdict.causes[0] == (
@@ -215,24 +216,28 @@ def test_unsaved_cell_diverges_with_the_unsaved_cause_first(
     assert verdict.metrics["acc"]["reproduced"] == 0.75  # the history replay's run
 
 
-def test_raising_notebook_fails_with_cell_index_and_exception(
+def test_raising_notebook_fails_with_cell_number_and_exception(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "config.txt").write_text("3")
     notebook = write_notebook(
         tmp_path / "nb.ipynb",
         LOAD,
-        "n = int(open('config.txt').read())",  # not declared with --input: not linked
+        "n = int(open('config.txt').read())",  # not declared: captured all the same
         "%%track --quiet\nimport mlops_jupyter\nmlops_jupyter.log_metric('n', n)",
     )
     original = run_original(notebook, monkeypatch)
+    assert [i.path for i in original.inputs] == ["config.txt"]
+    (tmp_path / "config.txt").unlink()  # the input is gone: the reproduction cannot read it
     verdict = reproduce(original.id)
     assert verdict.status == "failed"
     assert verdict.failure is not None
-    assert verdict.failure["cell_index"] == 1
+    # Numbered as a person counts the notebook's cells: the second one.
+    assert verdict.failure["cell"] == 2 and verdict.failure["cell_index"] == 1
     assert verdict.failure["ename"] == "FileNotFoundError"
     assert "config.txt" in verdict.failure["evalue"]
-    assert verdict.causes[0].startswith("cell 1 raised FileNotFoundError")
+    assert verdict.causes[0].startswith("input config.txt is missing (was read in cell [")
+    assert verdict.causes[1].startswith("cell 2 raised FileNotFoundError")
 
 
 def test_deleted_notebook_reproduces_from_its_snapshot(
@@ -366,7 +371,7 @@ def test_cli_reproduce_json_and_exit_codes(tmp_path: Path, monkeypatch: pytest.M
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["status"] == "reproduced"
-    assert "cell 3 of 3" in done.stderr
+    assert "cell 2 of 2" in done.stderr
     bad = subprocess.run(
         [str(exe), "reproduce", original.id, "--tolerance", "-1"], capture_output=True, timeout=60
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..redaction import redact_text, strip_url_credentials
 
-__all__ = ["GIT_ENV", "HARDENING_OPTIONS", "GitState", "capture_git"]
+__all__ = ["GIT_ENV", "HARDENING_OPTIONS", "GitState", "capture_git", "extract_commit"]
 
 _log = logging.getLogger(__name__)
 
@@ -380,3 +380,113 @@ def _cap_diff(data: bytes, max_bytes: int, *, already_cut: bool) -> tuple[str, b
         head = head[: newline + 1]
     # Without any newline, a cut inside a multi-byte character is dropped by "ignore".
     return head.decode("utf-8", "ignore"), True
+
+
+def extract_commit(root: str, commit: str, destination: str, *, timeout: float = 60.0) -> list[str]:
+    """Write the files of ``commit`` into ``destination`` without running any repository
+    program.
+
+    The tree is listed with ``git ls-tree`` and each file's content read raw with
+    ``git cat-file --batch``: no filter (smudge, clean, process), no textconv, no hook, no
+    fsmonitor and no attribute of the repository is applied, unlike ``git archive`` or a
+    checkout. Every path is checked to stay inside ``destination``; symbolic links and
+    submodules are skipped.
+
+    Args:
+        root: The repository (its work tree).
+        commit: The full or abbreviated commit id (hex).
+        destination: An existing or new folder.
+        timeout: Seconds for the whole extraction.
+
+    Returns:
+        The paths skipped (links, submodules, paths that would leave ``destination``).
+
+    Raises:
+        OSError, subprocess.SubprocessError: If git fails or the commit is unknown.
+    """
+    import subprocess
+
+    if not commit or len(commit) < 7 or any(c not in "0123456789abcdef" for c in commit):
+        raise subprocess.SubprocessError(f"not a commit id: {commit!r}")
+    git = ["git", *HARDENING_OPTIONS, "-c", "protocol.allow=never", "-C", root]
+    env = {**os.environ, **GIT_ENV}
+    listing = subprocess.run(  # noqa: S603 - fixed git argv, no shell
+        [*git, "ls-tree", "-r", "-z", "--full-tree", commit],
+        capture_output=True,
+        env=env,
+        timeout=timeout,
+        check=True,
+    ).stdout
+    base = os.path.realpath(destination)
+    os.makedirs(base, exist_ok=True)
+    files: list[tuple[str, str, str]] = []
+    skipped: list[str] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _tab, raw_path = entry.partition(b"\t")
+        mode, kind, sha = meta.decode("ascii").split(" ")
+        path = raw_path.decode("utf-8", "surrogateescape")
+        target = os.path.realpath(os.path.join(base, *path.split("/")))
+        if kind != "blob" or mode == "120000" or not target.startswith(base + os.sep):
+            skipped.append(path)
+            continue
+        files.append((sha, target, mode))
+    _write_blobs(git, env, files, timeout)
+    return skipped
+
+
+def _write_blobs(
+    git: list[str], env: dict[str, str], files: list[tuple[str, str, str]], timeout: float
+) -> None:
+    import subprocess
+
+    if not files:
+        return
+    process = subprocess.Popen(  # noqa: S603 - fixed git argv, no shell
+        [*git, "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdin is not None and process.stdout is not None  # noqa: S101 - PIPEs
+    deadline = time.monotonic() + timeout
+    try:
+        writer = threading.Thread(
+            target=_feed, args=(process.stdin, [sha for sha, _, _ in files]), daemon=True
+        )
+        writer.start()
+        for sha, target, mode in files:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("git cat-file", timeout)
+            header = process.stdout.readline().split()
+            if len(header) != 3 or header[0].decode() != sha or header[1] != b"blob":
+                raise subprocess.SubprocessError(f"git cat-file gave no blob for {sha}")
+            remaining = int(header[2])
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as handle:
+                while remaining:
+                    chunk = process.stdout.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        raise subprocess.SubprocessError("git cat-file ended early")
+                    handle.write(chunk)
+                    remaining -= len(chunk)
+            process.stdout.read(1)  # the newline after each object
+            if mode == "100755":
+                os.chmod(target, 0o755)  # noqa: S103 - the file's mode in the commit
+        writer.join(timeout=5)
+    finally:
+        _kill(process)
+        process.wait(timeout=5)
+        process.stdout.close()
+        if not process.stdin.closed:
+            process.stdin.close()
+
+
+def _feed(stdin: Any, shas: list[str]) -> None:
+    try:
+        for sha in shas:
+            stdin.write(sha.encode("ascii") + b"\n")
+        stdin.close()
+    except OSError:  # git died: the reader reports it
+        pass

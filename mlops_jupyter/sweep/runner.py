@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..pin import prepare_pinned_notebook
+from ..scratch import prepare_pinned_notebook
 from ..store.location import StoreLocation, default_store_dir, resolve_store_location, sweeps_folder
 from .combinations import SweepError, validate_combinations
 from .executors import Executor, open_executor, validate_executor
