@@ -11,6 +11,14 @@ export default tseslint.config(
     ...reactHooks.configs.flat.recommended
   },
   {
+    // Components stay small: compose named components instead of growing one.
+    files: ['src/**/*.tsx'],
+    ignores: ['src/__tests__/**'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 150, skipBlankLines: true, skipComments: true }]
+    }
+  },
+  {
     files: ['src/**/*.{ts,tsx}'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
