@@ -1,4 +1,7 @@
-/** Jest runs the pure TypeScript modules (no JupyterLab imports) under Node. */
+/**
+ * Jest runs the plain TypeScript modules under Node. Specs live in src/__tests__/, in the folders
+ * of src/ (src/runs/table.ts → src/__tests__/runs/table.spec.ts); shared helpers beside them.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src'],

@@ -7,29 +7,7 @@ import {
   NO_SNAPSHOT
 } from '../../compare/load';
 import { Mlops } from '../../types';
-
-function summary(
-  id: string,
-  metrics: Mlops.IRunSummary['metrics']
-): Mlops.IRunSummary {
-  return {
-    id,
-    name: id,
-    experiment: 'nb.ipynb',
-    status: 'finished',
-    started_at: '2026-01-01T00:00:00Z',
-    ended_at: null,
-    duration: 1,
-    params: {},
-    metrics,
-    tags: {},
-    reproduction_of: null,
-    sweep_id: null,
-    git: null,
-    notebook_path: null,
-    error_type: null
-  };
-}
+import { runSummary } from '../fixtures';
 
 function result(patch: Partial<Mlops.ICompareResult>): Mlops.ICompareResult {
   return {
@@ -71,10 +49,10 @@ describe('compare loading', () => {
       client,
       result({
         runs: [
-          summary('a', { loss: 1 }),
-          summary('b', { loss: 2 }),
-          summary('c', { loss: 3 }),
-          summary('d', {})
+          runSummary('a', { metrics: { loss: 1 } }),
+          runSummary('b', { metrics: { loss: 2 } }),
+          runSummary('c', { metrics: { loss: 3 } }),
+          runSummary('d')
         ],
         metrics: [{ key: 'loss', values: [1, 2, 3, null], differs: true }]
       })
@@ -127,7 +105,7 @@ describe('compare loading', () => {
     const texts = await loadNotebookTexts(
       client,
       result({
-        runs: [summary('a', {}), summary('b', {})],
+        runs: [runSummary('a'), runSummary('b')],
         notebooks: [{ sha256: 'abc' }, null]
       })
     );
