@@ -1,10 +1,10 @@
 /**
  * Widgets of a server job (a reproduction, a sweep): progress, log, cancel, request error.
  */
-import { Button } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { Mlops } from '../types';
+import { SmallButton } from './buttons';
 import { ErrorAlert } from './ErrorAlert';
 
 /** What a job model shows: its request error and whether a request is on its way. */
@@ -18,14 +18,9 @@ export interface IJobView {
 export function CancelButton(props: { model: IJobView }): JSX.Element {
   const { model } = props;
   return (
-    <Button
-      className="jp-mlops-small-button"
-      small
-      disabled={model.busy}
-      onClick={() => void model.cancel()}
-    >
+    <SmallButton disabled={model.busy} onClick={() => void model.cancel()}>
       Cancel
-    </Button>
+    </SmallButton>
   );
 }
 
