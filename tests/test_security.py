@@ -57,15 +57,16 @@ def error_message(body: bytes) -> str:
     return str(data["message"])
 
 
-def diff_run(sha: str) -> Run:
-    """A stored finished run whose git diff is the blob ``sha``."""
+async def served_diff(jp_fetch: Any, sha: str) -> tuple[int, bytes]:
+    """What ``GET runs/{id}/blobs/diff`` answers for a new run whose git diff is ``sha``."""
     run = Run.new(
         "security",
         status=RunStatus.FINISHED,
         git=GitInfo("/repo", "c" * 40, "main", True, None, sha),
     )
     get_store().create_run(run)
-    return run
+    code, body, _ = await raw_fetch(jp_fetch, "runs", run.id, "blobs", "diff")
+    return code, body
 
 
 # --------------------------------------------------------------------------- 1. blobs
@@ -87,9 +88,8 @@ async def test_a_symlinked_blob_is_not_served(jp_fetch: Any, outside_secret: Pat
     path = blobs.path_for(sha)
     path.unlink()
     path.symlink_to(outside_secret)
-    run = diff_run(sha)
 
-    code, body, _ = await raw_fetch(jp_fetch, "runs", run.id, "blobs", "diff")
+    code, body = await served_diff(jp_fetch, sha)
     assert b"SECRET-OUTSIDE" not in body
     assert code == 500
     message = error_message(body)
@@ -156,9 +156,8 @@ async def test_a_tampered_blob_is_refused(jp_fetch: Any) -> None:
     assert isinstance(blobs, LocalBlobStore)
     sha = blobs.put_bytes(b"diff --git a/x b/x\n+harmless\n")
     blobs.path_for(sha).write_bytes(b"diff --git a/x b/x\n+import os; os.system('evil')\n")
-    run = diff_run(sha)
 
-    code, body, _ = await raw_fetch(jp_fetch, "runs", run.id, "blobs", "diff")
+    code, body = await served_diff(jp_fetch, sha)
     assert b"evil" not in body
     assert code == 500
     message = error_message(body)
@@ -649,6 +648,7 @@ def test_a_lone_surrogate_in_a_tracked_cell_is_recorded(
         store_history=True,
     )
     assert result.error_in_exec is None
+    get_tracker().drain()  # the run is written by the writer thread
     assert get_store().count_runs() == before + 1, capsys.readouterr().err
     recorded = last_run()
     assert recorded.params == {"s": "\ud800", "t": "ok"}  # JSON keeps the value exactly
@@ -685,11 +685,13 @@ def test_metric_names_a_database_cannot_hold_are_skipped_with_a_note(
 def test_bad_magic_lines_are_usage_errors(
     shell: InteractiveShell, workdir: Path, line: str, message: str, capsys: Any
 ) -> None:
+    get_tracker().drain()
     before = get_store().count_runs()
     shell.user_ns.pop("ran", None)
     shell.run_cell(f"%%track {line}\nran = True", store_history=True)
     out = capsys.readouterr()
     assert "ran" not in shell.user_ns
+    get_tracker().drain()
     assert get_store().count_runs() == before
     assert "UsageError" in out.err and message in out.err
     assert "Traceback" not in out.out + out.err

@@ -259,33 +259,30 @@ class FsspecBlobStore(BlobStore):
             self._raise(exc, f"read blob {sha}")
         return verifying_reader(raw, sha, lambda reason: self._corrupted(sha, reason))
 
+    def _ls(self, folder: str, *, fresh: bool = False) -> list[dict[str, Any]]:
+        """The entries of ``folder`` with their details (none if it does not exist)."""
+        try:
+            if fresh:
+                # Listings may be cached (s3fs, gcsfs): a maintenance pass wants the truth.
+                self._fs.invalidate_cache(folder)
+            return list(self._fs.ls(folder, detail=True))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except Exception as exc:
+            self._raise(exc, "list blobs")
+
     def iter_blobs(self) -> Iterator[BlobInfo]:
         """List the stored blobs, one ``ls`` per ``<sha[:2]>`` folder (bounded memory).
 
         Raises:
             StoreError: If the filesystem fails.
         """
-        try:
-            # Listings may be cached (s3fs, gcsfs): a maintenance pass wants the truth.
-            self._fs.invalidate_cache(self._base)
-            top = self._fs.ls(self._base, detail=False)
-        except FileNotFoundError:
-            return
-        except Exception as exc:
-            self._raise(exc, "list blobs")
-        prefixes = sorted({p.rstrip("/").rsplit("/", 1)[-1] for p in top})
+        prefixes = sorted({_name(info) for info in self._ls(self._base, fresh=True)})
         for prefix in prefixes:
             if PREFIX_RE.fullmatch(prefix) is None:
                 continue
-            folder = f"{self._base}/{prefix}"
-            try:
-                entries = self._fs.ls(folder, detail=True)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            except Exception as exc:
-                self._raise(exc, "list blobs")
-            for info in entries:
-                name = str(info.get("name", "")).rstrip("/").rsplit("/", 1)[-1]
+            for info in self._ls(f"{self._base}/{prefix}"):
+                name = _name(info)
                 if info.get("type") != "file" or not name.startswith(prefix):
                     continue
                 if SHA256_RE.fullmatch(name) is None:
@@ -298,15 +295,8 @@ class FsspecBlobStore(BlobStore):
         Raises:
             StoreError: If the filesystem fails.
         """
-        try:
-            self._fs.invalidate_cache(self._base)
-            entries = self._fs.ls(self._base, detail=True)
-        except FileNotFoundError:
-            return
-        except Exception as exc:
-            self._raise(exc, "list blobs")
-        for info in entries:
-            name = str(info.get("name", "")).rstrip("/").rsplit("/", 1)[-1]
+        for info in self._ls(self._base, fresh=True):
+            name = _name(info)
             if info.get("type") == "file" and TEMPORARY_RE.fullmatch(name) is not None:
                 yield TemporaryInfo(name, int(info.get("size") or 0), _info_mtime(info))
 
@@ -349,6 +339,11 @@ class FsspecBlobStore(BlobStore):
 # ("mtime"), memory ("created"), s3 ("LastModified"), gcs ("updated"), azure
 # ("last_modified").
 _MTIME_KEYS = ("mtime", "LastModified", "last_modified", "updated", "created")
+
+
+def _name(info: dict[str, Any]) -> str:
+    """The last part of an entry's path (folders may end with "/")."""
+    return str(info.get("name", "")).rstrip("/").rsplit("/", 1)[-1]
 
 
 def _info_mtime(info: dict[str, Any]) -> float | None:
