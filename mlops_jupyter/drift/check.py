@@ -343,8 +343,10 @@ def _compare_numeric(
 
 
 def _shares(counts: Any) -> list[float]:
-    total = float(np.sum(counts))
-    return [round(float(c) / total, 6) if total else 0.0 for c in counts]
+    values = np.asarray(counts, dtype=np.float64)
+    total = values.sum()
+    shares: list[float] = (values / total).round(6).tolist() if total else [0.0] * len(values)
+    return shares
 
 
 def _category_distribution(

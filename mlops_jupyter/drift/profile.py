@@ -482,8 +482,8 @@ def profile_frame(
     rows = len(frame)
     parallel = rows * max(len(names), 1) >= _PARALLEL_CELLS
     results = map_columns(
-        lambda i: _profile_column(frame.iloc[:, i], rows, top_k),
-        range(len(names)),
+        lambda series: _profile_column(series, rows, top_k),
+        [series for _name, series in frame.items()],
         parallel=parallel,
     )
     profile = Profile(

@@ -56,6 +56,7 @@ _Z99 = 2.326347874
 _BRIDGES = 4000
 
 
+@lru_cache(maxsize=16)
 def quantile_levels(points: int) -> FloatArray:
     """The quantile grid of a profile: ``points`` evenly spaced levels from 0 to 1.
 
@@ -63,9 +64,11 @@ def quantile_levels(points: int) -> FloatArray:
         points: The number of levels (101 gives every percentile, min and max included).
 
     Returns:
-        ``numpy.linspace(0, 1, points)``.
+        ``numpy.linspace(0, 1, points)`` (shared: read-only).
     """
-    return np.linspace(0.0, 1.0, points)
+    levels = np.linspace(0.0, 1.0, points)
+    levels.setflags(write=False)
+    return levels
 
 
 def quantiles_of_sorted(sorted_values: FloatArray, levels: FloatArray) -> FloatArray:
@@ -241,10 +244,10 @@ def _bridges(points: int) -> FloatArray:
 
 
 @lru_cache(maxsize=4096)
-def _bridge_p99(reference: tuple[float, ...]) -> float:
+def _bridge_p99(reference: bytes) -> float:
     # The 99th percentile of sum(w * |B(u)| * Q'(u)): depends on the reference alone, so a
     # reference checked again and again computes it once.
-    quantiles = np.asarray(reference, dtype=np.float64)
+    quantiles = np.frombuffer(reference, dtype=np.float64)
     levels = quantile_levels(len(quantiles))[1:-1]
     slope = np.gradient(quantiles[1:-1], levels)  # the interior only: extremes are noise
     spread = _bridges(len(quantiles)) @ (wasserstein_weights(len(quantiles)) * slope)
@@ -273,7 +276,7 @@ def wasserstein_noise_floor(reference: FloatArray, n_batch: int, n_reference: in
     """
     if n_batch <= 0 or n_reference <= 0 or len(reference) < 4:
         return 0.0
-    spread = _bridge_p99(tuple(float(q) for q in reference))
+    spread = _bridge_p99(np.ascontiguousarray(reference, dtype=np.float64).tobytes())
     return math.sqrt(1.0 / n_batch + 1.0 / n_reference) * spread
 
 
