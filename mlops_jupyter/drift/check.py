@@ -327,19 +327,26 @@ def _compare_numeric(
     ref_counts = np.asarray(summary.bin_counts, dtype=np.int64)
     batch_counts = batch.bin_counts if batch.bin_counts is not None else np.zeros_like(ref_counts)
     result.psi = st.psi(ref_counts, batch_counts)
-    expected = batch.count * ref_counts.min() / max(ref_counts.sum(), 1)
-    too_few = None
-    if expected < thresholds.min_expected:
-        too_few = (
-            f"{batch.count} values: a decile bin would expect {expected:.1f} "
-            f"(at least {thresholds.min_expected:g} are needed)"
-        )
+    too_few = _too_few(batch.count, ref_counts, "a decile bin", thresholds)
     result.distribution = {
         "edges": list(summary.bin_edges),
         "reference": _shares(ref_counts),
         "batch": _shares(batch_counts),
     }
     _judge(result, score, too_few)
+
+
+def _too_few(count: int, reference_bins: Any, what: str, thresholds: Thresholds) -> str | None:
+    # The expected-count rule: the smallest bin the reference has would expect this many of
+    # the batch's values.
+    bins = np.asarray(reference_bins)
+    expected = count * bins[bins > 0].min() / max(bins.sum(), 1)
+    if expected >= thresholds.min_expected:
+        return None
+    return (
+        f"{count} values: {what} would expect {expected:.1f} "
+        f"(at least {thresholds.min_expected:g} are needed)"
+    )
 
 
 def _shares(counts: Any) -> list[float]:
@@ -419,13 +426,7 @@ def _compare_categorical(
         if count / total > thresholds.new_category_share
     }
     result.distribution = _category_distribution(list(summary.top), names, ref_bins, batch_bins)
-    expected = batch.count * ref_bins[ref_bins > 0].min() / max(ref_bins.sum(), 1)
-    too_few = None
-    if expected < thresholds.min_expected:
-        too_few = (
-            f"{batch.count} values: a category bin would expect {expected:.1f} "
-            f"(at least {thresholds.min_expected:g} are needed)"
-        )
+    too_few = _too_few(batch.count, ref_bins, "a category bin", thresholds)
     _judge(result, st.js_distance(ref_bins, batch_bins), too_few)
     return ref_bins, batch_bins
 

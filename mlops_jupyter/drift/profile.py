@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..errors import InvalidArgumentError, NotFoundError
 from ..models import json_safe
-from .errors import InvalidProfileError, MissingDependencyError
+from .errors import InvalidProfileError, require
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -362,13 +362,7 @@ def require_pandas() -> Any:
     Raises:
         MissingDependencyError: If pandas is not installed.
     """
-    try:
-        import pandas
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "profiling data needs pandas, which is not installed: pip install pandas"
-        ) from exc
-    return pandas
+    return require("pandas", "profiling data")
 
 
 # -- profiling ----------------------------------------------------------------------------
@@ -606,12 +600,7 @@ def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
         except (ValueError, UnicodeDecodeError, pandas.errors.ParserError) as exc:
             raise InvalidArgumentError(f"{file}: not a readable CSV file: {exc}") from exc
         return cast("pd.DataFrame", frame)
-    try:
-        import pyarrow  # noqa: F401 (pandas reads parquet through it)
-    except ImportError as exc:
-        raise MissingDependencyError(
-            f"{file}: reading parquet needs pyarrow, which is not installed: pip install pyarrow"
-        ) from exc
+    require("pyarrow", f"{file}: reading parquet")  # pandas reads parquet through it
     try:
         frame = pandas.read_parquet(file)
     except (OSError, ValueError) as exc:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import statistics as st
-from .errors import MissingDependencyError
+from .errors import require
 from .observe import Observed
 from .profile import ColumnProfile, Profile
 
@@ -29,12 +29,7 @@ def require_scipy() -> None:
     Raises:
         MissingDependencyError: If scipy is not installed.
     """
-    try:
-        import scipy.stats  # noqa: F401
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "p-values need scipy, which is not installed: pip install scipy"
-        ) from exc
+    require("scipy.stats", "p-values")
 
 
 def _ks_statistic(reference: ColumnProfile, batch: Observed) -> float | None:
