@@ -39,15 +39,17 @@ BENCH_VENV = ROOT / ".venv-bench-drift"
 SMALL_BATCHES = 20
 
 
-def timed(function: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    """Median wall and CPU seconds of ``repeat`` calls, and the last result."""
+def timed(function: Callable[[], Any], repeat: int) -> tuple[dict[str, float], Any]:
+    """Median and best wall seconds and median CPU seconds of ``repeat`` calls, and the last
+    result (CPU time shows the cost when other jobs share the cores)."""
     walls, cpus, result = [], [], None
     for _ in range(repeat):
         wall, cpu = time.perf_counter(), time.process_time()
         result = function()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus), result
+    times = {"wall": statistics.median(walls), "best": min(walls), "cpu": statistics.median(cpus)}
+    return times, result
 
 
 def import_seconds(statement: str, python: str = sys.executable, repeat: int = 5) -> float:
@@ -85,8 +87,9 @@ def ours(args: argparse.Namespace, frames: dict[str, Any], report: dict[str, Any
     )
     reference, big, small = frames["reference"], frames["big"], frames["small"]
     profile_frame(small)  # warm-up: first-use imports
-    wall, cpu, profile = timed(lambda: profile_frame(reference, name="reference"), args.repeat)
-    report["profile big"] = {"wall": wall, "cpu": cpu}
+    report["profile big"], profile = timed(
+        lambda: profile_frame(reference, name="reference"), args.repeat
+    )
     stored = Profile.loads(profile.dumps())
     report["profile size (bytes)"] = len(profile.dumps().encode())
     wide = pd.DataFrame(
@@ -98,10 +101,8 @@ def ours(args: argparse.Namespace, frames: dict[str, Any], report: dict[str, Any
     wide_size = len(wide_profile.dumps().encode())
     report["profile size, 200 columns incl. 50 identifiers (bytes)"] = wide_size
     report["profile grid, 200 columns"] = wide_profile.grid
-    wall, cpu, _ = timed(lambda: check_drift(big, stored), args.repeat)
-    report["check big"] = {"wall": wall, "cpu": cpu}
-    wall, cpu, _ = timed(lambda: check_drift(small, stored), max(args.repeat * 10, 20))
-    report["check 10k"] = {"wall": wall, "cpu": cpu}
+    report["check big"], _ = timed(lambda: check_drift(big, stored), args.repeat)
+    report["check 10k"], _ = timed(lambda: check_drift(small, stored), max(args.repeat * 10, 20))
 
     small_reference = profile_frame(frames["reference_100k"])
     verdicts = {}
@@ -214,9 +215,9 @@ def print_report(report: dict[str, Any]) -> None:
         f"\ntargets: 1M x 20 profiled and checked <= 1 s, 10k x 20 checked <= 20 ms (big: {rows:,})"
     )
     for key, limit in (("profile big", 1.0), ("check big", 1.0), ("check 10k", 0.020)):
-        wall, cpu = report[key]["wall"], report[key]["cpu"]
-        verdict = "ok" if wall <= limit else "OVER"
-        print(f"  {key}: {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU ({verdict})")
+        wall, best, cpu = (report[key][k] * 1000 for k in ("wall", "best", "cpu"))
+        verdict = "ok" if wall <= limit * 1000 else "OVER"
+        print(f"  {key}: {wall:.0f} ms wall (best {best:.0f}), {cpu:.0f} ms CPU ({verdict})")
     print(f"  profile size: {report['profile size (bytes)']:,} bytes")
     theirs = report.get("evidently")
     print("\nverdicts against 100k reference rows (ours: f0 critical) | Evidently DataDriftPreset")
