@@ -337,3 +337,13 @@ def test_boolean_columns_compare_as_categories(reference: Profile) -> None:
     batch["member"] = np.random.default_rng(0).random(20_000) < 0.7
     member = check_drift(batch, reference).columns["member"]
     assert member.method == "jensen_shannon" and member.drifted
+
+
+def test_a_constant_column_that_starts_to_vary_drifts() -> None:
+    reference = profile_frame(pd.DataFrame({"x": [5.0] * 5000}))
+    same = check_drift(pd.DataFrame({"x": [5.0] * 500}), reference).columns["x"]
+    assert same.status == "ok" and same.score == 0.0
+    varied = check_drift(pd.DataFrame({"x": [5.0] * 400 + [6.0] * 100}), reference).columns["x"]
+    assert varied.drifted and "constant" in (varied.reason or "")
+    moved = check_drift(pd.DataFrame({"x": [6.0] * 500}), reference).columns["x"]
+    assert moved.drifted

@@ -321,7 +321,11 @@ def _compare_numeric(
     result.method = "wasserstein"
     result.fixed = thresholds.fixed(name, "wasserstein")
     result.calibrated = _calibrated(reference, thresholds, calibrate)
-    scale = summary.scale
+    # A constant reference has no spread to measure a move by: the batch's spread is used
+    # (so a constant column that starts to vary drifts), or the data's unit if both are.
+    scale = summary.std if summary.std > 0 else (batch.std or 1.0)
+    if summary.std == 0:
+        result.reason = "the reference column is constant: distances are in the batch's std"
     result.noise = st.wasserstein_noise_floor(ref_q, batch.count, reference.count) / scale
     score = st.wasserstein_from_quantiles(ref_q, batch.quantiles) / scale
     ref_counts = np.asarray(summary.bin_counts, dtype=np.int64)

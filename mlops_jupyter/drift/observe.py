@@ -37,6 +37,7 @@ class Observed:
             reference's.
         bin_counts: Numeric: the values in the reference's bins.
         sorted_values: Numeric, exact only: the values, sorted (for the KS test).
+        std: Numeric: the values' standard deviation.
         named: Categorical: counts of the reference's named categories, in its order.
         unseen: Categorical: counts of categories the reference did not name, by label.
         unknown: Categorical, from a profile: values in the batch's own OTHER.
@@ -50,6 +51,7 @@ class Observed:
     quantiles: st.FloatArray | None = None
     bin_counts: st.IntArray | None = None
     sorted_values: st.FloatArray | None = None
+    std: float = 0.0
     named: st.IntArray | None = None
     unseen: dict[str, int] = field(default_factory=dict)
     unknown: int = 0
@@ -71,6 +73,7 @@ def _observe_numeric(series: pd.Series[Any], reference: ColumnProfile, rows: int
     edges = np.asarray(summary.bin_edges, dtype=np.float64)
     observed.bin_counts = st.bin_counts(ordered, edges)
     observed.sorted_values = ordered
+    observed.std = float(ordered.std())
     return observed
 
 
@@ -161,6 +164,7 @@ def observe_profile_column(batch: ColumnProfile, reference: ColumnProfile) -> Ob
             observed.quantiles = np.round(quantiles, ref_numeric.decimals)
             edges = np.asarray(ref_numeric.bin_edges, dtype=np.float64)
             observed.bin_counts = _cdf_counts(observed.quantiles, edges, batch.count)
+            observed.std = numeric.std
     ref_categories, categories = reference.categories, batch.categories
     if ref_categories is not None and categories is not None:
         names = {label: i for i, label in enumerate(ref_categories.top)}

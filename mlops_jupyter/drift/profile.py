@@ -132,8 +132,9 @@ class NumericSummary:
 
     @property
     def scale(self) -> float:
-        """What distances are divided by: the std, or for a constant column its |value| or 1."""
-        return self.std if self.std > 0 else (abs(self.mean) or 1.0)
+        """What distances are divided by: the std (1 for a constant column, whose chunks
+        cannot differ; a check divides by the batch's std then, see check_drift)."""
+        return self.std if self.std > 0 else 1.0
 
 
 @dataclass(frozen=True)
