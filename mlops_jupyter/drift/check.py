@@ -467,12 +467,12 @@ def _compare_column(
         result.reason = f"{reference.kind.value} columns are profiled, not compared"
         if reference.kind is ColumnKind.DATETIME:
             result.reason += " (a later batch always differs in time)"
+    elif batch.count == 0 and reference.count > 0:  # (its dtype says little then)
+        result.status = "drift"
+        result.reason = "every value is missing in the batch"
     elif batch.kind not in _COMPARABLE[reference.kind]:
         result.status = "drift"
         result.reason = f"was {reference.kind.value} ({reference.dtype}), now {batch.kind.value}"
-    elif batch.count == 0 and reference.count > 0:
-        result.status = "drift"
-        result.reason = "every value is missing in the batch"
     elif reference.kind is ColumnKind.NUMERIC:
         _compare_numeric(name, reference, batch, result, thresholds, calibrate)
     else:
