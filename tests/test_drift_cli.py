@@ -135,7 +135,8 @@ def test_unsupported_or_missing_references_exit_2(
     batch = write(tmp_path / "batch.csv", 200, seed=5)
     code, out, err = run(capsys, "drift", "check", str(batch), "--against", against, "--json")
     assert code == 2
-    assert message in json.loads(out)["error"] and message in err
+    error = json.loads(out)
+    assert message in error["error"] and message in err and error["status"] == 2
 
 
 def test_errors_exit_2_never_1(

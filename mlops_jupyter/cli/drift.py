@@ -35,8 +35,8 @@ def _failing_with_2(command: Callable[[argparse.Namespace], int]) -> Callable[..
             return command(args)
         except MlopsError as exc:
             warn(str(exc))
-            if args.json:
-                print_json({"error": str(exc)})
+            if args.json:  # the shape cli.main prints for other commands' errors
+                print_json({"error": str(exc), "status": ERROR_STATUS})
             return ERROR_STATUS
 
     run.__doc__ = command.__doc__
