@@ -16,7 +16,7 @@ from .version import __version__
 if TYPE_CHECKING:
     from .models import Run
 
-__all__ = ["__version__", "log_metric", "log_metrics", "runs"]
+__all__ = ["__version__", "get_run", "log_input", "log_metric", "log_metrics", "runs"]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -59,8 +59,47 @@ def runs(
 
 def get_run(run_id: str) -> Run:
     """Return one run by id (raises ``RunNotFoundError`` if unknown)."""
+    from .capture.inputs import get_monitor
     from .store import get_store
     from .tracking import drain_own_writes
 
     drain_own_writes()  # this kernel's own runs first
-    return get_store().get_run(run_id)
+    with get_monitor().paused():  # the store's files are not the session's data
+        return get_store().get_run(run_id)
+
+
+def log_input(frame: Any, name: str | None = None) -> dict[str, Any]:
+    """Record a pandas DataFrame as an input of the run, with its digest and profile.
+
+    The digest covers every row, every column, the dtypes and the shape (not a sample); the
+    profile (counts, missing share, dtype; quantiles, mean, std for numbers; top categories
+    for the others; at most 100 KB) is stored with the run and is the reference drift checks
+    compare new data against. Called inside a ``%%track`` cell, the frame is an input of that
+    run; called before it, of the next tracked run.
+
+    Args:
+        frame: The DataFrame.
+        name: What to call it (e.g. ``"train"``; default ``"frame"``).
+
+    Returns:
+        ``{"name", "digest", "rows", "columns", "profile_sha256"}``.
+
+    Raises:
+        MissingDependencyError: If pandas is not installed.
+        InvalidArgumentError: If ``frame`` is not a DataFrame.
+    """
+    from .capture.inputs import get_monitor
+    from .drift.profile import profile_frame
+    from .tracking import record_frame
+
+    label = name or "frame"
+    with get_monitor().paused():
+        profile = profile_frame(frame, name=label)
+        record = record_frame(label, profile.digest, profile.rows, profile.dumps().encode())
+    return {
+        "name": label,
+        "digest": profile.digest,
+        "rows": profile.rows,
+        "columns": len(profile.columns),
+        "profile_sha256": record.profile_sha256,
+    }

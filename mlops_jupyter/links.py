@@ -38,7 +38,7 @@ def reproduction_env(
     *,
     of: str,
     cell_id: str | None,
-    source_sha256: str,
+    source_sha256: str | list[str],
     experiment: str,
     notebook: str | None,
     report: str,
@@ -49,8 +49,9 @@ def reproduction_env(
     Args:
         of: The original run's id.
         cell_id: The tracked cell's id, if known.
-        source_sha256: sha256 of the tracked cell's normalized source (finds the cell when
-            the id is unknown).
+        source_sha256: sha256 of the tracked cell's normalized source, or several (the
+            run's and the saved notebook's when the executed cell was not saved): finds the
+            cell when the frontend sends no cell id.
         experiment: The experiment the reproduction's run joins.
         notebook: The original notebook's path (the scratch copy is not "the notebook").
         report: File where the kernel appends the ids of the runs it records.

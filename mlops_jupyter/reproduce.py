@@ -174,7 +174,11 @@ class _Runner:
             **reproduction_env(
                 of=self.original.id,
                 cell_id=prepared.cell_id,
-                source_sha256=source_sha256(self.original.source),
+                source_sha256=[
+                    source_sha256(text)
+                    for text in (self.original.source, prepared.cell_source)
+                    if text is not None
+                ],
                 experiment=self.original.experiment,
                 notebook=self.preparer.original_notebook,
                 report=report,

@@ -79,6 +79,8 @@ class PreparedNotebook:
         input_causes: Declared inputs that are missing or changed, in words (inputs the
             session read are judged from the reproduction's own record instead).
         locations: Where the reproduction reads each recorded input (by recorded path).
+        cell_source: The tracked cell's source in this notebook, when found (it differs
+            from the run's when the executed cell was not saved).
     """
 
     notebook: str
@@ -86,6 +88,7 @@ class PreparedNotebook:
     cell_id: str | None
     input_causes: list[str] = field(default_factory=list)
     locations: dict[str, str] = field(default_factory=dict)
+    cell_source: str | None = None
 
 
 class PinPreparer:
@@ -277,8 +280,13 @@ class PinPreparer:
         git_root: str | None = None,
         tree: str | None = None,
     ) -> PreparedNotebook:
+        cell_source = None
         if truncate:
             document = self._truncate(document)
+            last = document["cells"][-1] if document.get("cells") else None
+            if isinstance(last, dict) and last.get("cell_type") == "code":
+                source = last.get("source", "")
+                cell_source = "".join(source) if isinstance(source, list) else str(source)
         kernelspec = document.setdefault("metadata", {}).setdefault("kernelspec", {})
         kernelspec.update(
             {"name": self.kernel, "display_name": kernelspec.get("display_name") or self.kernel}
@@ -288,7 +296,9 @@ class PinPreparer:
         os.makedirs(cwd, exist_ok=True)
         with open(nb_path, "w", encoding="utf-8") as handle:
             json.dump(document, handle)
-        prepared = PreparedNotebook(notebook=nb_path, cwd=cwd, cell_id=self.original.cell_id)
+        prepared = PreparedNotebook(
+            notebook=nb_path, cwd=cwd, cell_id=self.original.cell_id, cell_source=cell_source
+        )
         linker = _InputLinker(self, os.path.dirname(nb_path), notes, git_root, tree)
         prepared.input_causes, prepared.locations = linker.link(self.original.inputs)
         return prepared
@@ -413,13 +423,15 @@ class _InputLinker:
 
 def _hash_cause(record: FileRecord, path: str) -> list[str]:
     from .capture.inputs import digest_file
+    from .verdict import input_changed
 
     try:
         digest = digest_file(path)
     except OSError:
         return [f"input {record.path} is missing"]
     if digest.sha256 != record.sha256:
-        return [f"input {record.path} changed (sha256 differs)"]
+        now = FileRecord(record.path, digest.sha256, digest.size, mtime=digest.mtime)
+        return [input_changed(record, now)]
     return []
 
 

@@ -48,8 +48,7 @@ class KernelSession:
 
     def _exclude_store(self) -> None:
         """The store's own files are never inputs."""
-        from .store.location import resolve_store_location
-        from .store.spool import default_spool_root
+        from .store.location import default_spool_root, resolve_store_location
 
         location = resolve_store_location()
         if "://" not in location.blob_root:

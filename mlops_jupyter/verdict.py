@@ -32,6 +32,7 @@ __all__ = [
     "describe_differences",
     "ensure_a_cause",
     "environment_causes",
+    "input_changed",
     "judge",
     "risk_causes",
 ]
@@ -246,7 +247,7 @@ def _input_facts(
                         f"input {record.path} changed (version {record.version} → {again.version})"
                     )
             elif again.sha256 != record.sha256 and record.hashing != "none":
-                changed.append(_changed(record, again))
+                changed.append(input_changed(record, again))
             continue
         location = locations.get(record.path)
         if location is not None and not os.path.exists(location):  # a dangling link too
@@ -262,7 +263,9 @@ def _when(record: FileRecord) -> str:
     return f"{cell}, file dated {stamp} UTC"
 
 
-def _changed(before: FileRecord, after: FileRecord) -> str:
+def input_changed(before: FileRecord, after: FileRecord) -> str:
+    """``input X changed (sha256 a → b; size, date → size, date)``."""
+
     def state(record: FileRecord) -> str:
         size = format_bytes(record.size)
         if record.mtime is None:

@@ -82,11 +82,57 @@ def test_runs_show_by_id_and_prefix(two_runs: tuple[Run, Run]) -> None:
 
 
 def test_unknown_run_and_bad_arguments_are_clear_errors(two_runs: tuple[Run, Run]) -> None:
+    # One convention: an unknown id is a usage error (2), for every command.
     missing = cli("runs", "show", "0" * 32, check=False)
-    assert missing.returncode == 1
+    assert missing.returncode == 2
     assert "0" * 32 in missing.stderr and "Traceback" not in missing.stderr
     bad = cli("runs", "list", "--limit", "0", check=False)
     assert bad.returncode == 2 and "--limit must be a positive number" in bad.stderr
+
+
+def test_json_errors_are_json_on_stdout(two_runs: tuple[Run, Run]) -> None:
+    missing = cli("runs", "show", "0" * 32, "--json", check=False)
+    assert missing.returncode == 2
+    error = json.loads(missing.stdout)
+    assert error["status"] == 2 and "0" * 32 in error["error"]
+    repro = cli("reproduce", "f" * 32, "--json", check=False)
+    assert repro.returncode == 2 and "not found" in json.loads(repro.stdout)["error"]
+
+
+def test_short_and_ambiguous_prefixes_say_so() -> None:
+    store = get_store()
+    for suffix in ("a", "b", "c"):
+        store.create_run(Run.new("exp", id="1e4" + suffix + "0" * 28))
+    short = cli("runs", "show", "1e4", check=False)
+    assert short.returncode == 2 and "too short" in short.stderr
+    store.create_run(Run.new("exp", id="1e4a" + "1" * 28))
+    ambiguous = cli("runs", "show", "1e4a", check=False)
+    assert ambiguous.returncode == 2
+    assert "ambiguous: 2 runs start with 1e4a" in ambiguous.stderr
+    assert cli("runs", "show", "1e4b", "--json").returncode == 0
+
+
+def test_read_commands_never_create_a_missing_store(tmp_path: Path) -> None:
+    mistyped = tmp_path / "no-such-store"
+    env_cli = subprocess.run(
+        [str(Path(sys.executable).with_name("mlops-jupyter")), "runs", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MLOPS_JUPYTER_STORE": str(mistyped)},
+    )
+    assert env_cli.returncode == 2
+    assert "no store at" in env_cli.stderr and str(mistyped) in env_cli.stderr
+    assert not mistyped.exists()
+
+
+def test_runs_list_marks_reproductions(two_runs: tuple[Run, Run]) -> None:
+    first = two_runs[0]
+    repro = Run.new("exp-a", name="again", reproduction_of=first.id)
+    get_store().create_run(repro)
+    table = cli("runs", "list").stdout
+    assert f"↻{first.id[:8]} again" in table
+    assert "reproduces" in cli("runs", "show", repro.id).stdout
 
 
 def test_status_names_the_store(isolated_store: Path) -> None:

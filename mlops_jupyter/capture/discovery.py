@@ -4,8 +4,11 @@ A kernel is not told its notebook. JupyterLab's sessions pass ``JPY_SESSION_NAME
 (ipykernel also exposes it as ``__session__``), a path relative to the server root while the
 kernel runs in the notebook's folder; our papermill runs set ``MLOPS_JUPYTER_NOTEBOOK``. The
 session name is fixed when the kernel starts, so after a rename (``Untitled.ipynb`` →
-``train.ipynb``) it points at nothing: then the notebook in the kernel's folder whose saved
-cells contain the cell is taken, or, in a Jupyter session, the only notebook there.
+``train.ipynb``) it points at nothing. A kernel started by ``papermill in.ipynb out.ipynb``,
+``jupyter nbconvert --execute copy.ipynb`` or ``jupyter execute`` runs under that command:
+the notebooks its command line names (relative to its own working folder) are candidates
+too, the first one holding the tracked cell wins. Last, the notebook in the kernel's folder
+whose saved cells contain the cell is taken, or, in a Jupyter session, the only one there.
 
 Stdlib only (notebooks are read with :mod:`mlops_jupyter.capture.notebook`).
 """
@@ -15,7 +18,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-__all__ = ["MAX_NOTEBOOKS_SEARCHED", "experiment_for_notebook", "find_notebook"]
+__all__ = [
+    "MAX_NOTEBOOKS_SEARCHED",
+    "experiment_for_notebook",
+    "find_notebook",
+    "launcher_notebooks",
+]
 
 #: A folder with more notebooks than this is not searched for the tracked cell.
 MAX_NOTEBOOKS_SEARCHED = 20
@@ -53,7 +61,61 @@ def find_notebook(
         for option in options:
             if os.path.isfile(option):
                 return os.path.abspath(option)
+    if raw_cell:
+        for path in launcher_notebooks():
+            if _holds(path, raw_cell):
+                return path
     return _search_notebook(cwd, raw_cell, in_session)
+
+
+_launchers: list[str] | None = None
+#: How many ancestors of the kernel process are looked at (papermill, nbconvert, a shell).
+_ANCESTORS = 4
+
+
+def launcher_notebooks() -> list[str]:
+    """The notebooks named on the command lines of the processes that started this kernel
+    (absolute paths of existing files, the nearest process first). Read once per kernel."""
+    global _launchers
+    if _launchers is None:
+        _launchers = _read_launchers()
+    return _launchers
+
+
+def _read_launchers() -> list[str]:
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - a dependency
+        return []
+    found: list[str] = []
+    try:
+        process = psutil.Process().parent()
+        for _ in range(_ANCESTORS):
+            if process is None:
+                break
+            try:
+                args, folder = process.cmdline(), process.cwd()
+            except (psutil.Error, OSError):
+                args, folder = [], None
+            for arg in args[1:]:
+                if not arg.endswith(".ipynb") or folder is None:
+                    continue
+                path = os.path.abspath(os.path.join(folder, os.path.expanduser(arg)))
+                if os.path.isfile(path) and path not in found:
+                    found.append(path)
+            process = process.parent()
+    except (psutil.Error, OSError):
+        pass
+    return found
+
+
+def _holds(path: str, raw_cell: str) -> bool:
+    from .notebook import NotebookReadError, notebook_contains_source, read_notebook
+
+    try:
+        return notebook_contains_source(read_notebook(path), raw_cell)
+    except (OSError, NotebookReadError):
+        return False
 
 
 def _notebooks_in(folder: str) -> list[str]:

@@ -18,7 +18,6 @@ Stdlib only.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import sys
@@ -38,6 +37,7 @@ __all__ = [
     "digest_file",
     "digest_folder",
     "get_monitor",
+    "path_literals",
 ]
 
 #: ``MLOPS_JUPYTER_CAPTURE_INPUTS=0`` turns automatic input capture off for a kernel.
@@ -152,6 +152,8 @@ class InputMonitor:
                     return  # a file descriptor
             reading, writing = _access(mode, flags)
             absolute = os.path.abspath(path)
+            if mode is None and not os.path.isabs(path) and not os.path.exists(absolute):
+                return  # os.open relative to a dir_fd: not a path we can name
             if writing:
                 self.written.add(absolute)
             if not reading or absolute in self.reads or absolute in self.written:
@@ -206,14 +208,15 @@ def _access(mode: Any, flags: Any) -> tuple[bool, bool]:
 
 def _interpreter_roots() -> list[str]:
     """Folders holding the interpreter, its libraries and Jupyter's own files."""
-    import sysconfig
-
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
-        try:
-            roots.add(sysconfig.get_paths()[name])
-        except KeyError:  # pragma: no cover - every CPython has these
-            pass
+    # The standard library is where os lives; site-packages folders are on sys.path
+    # (sysconfig would say the same, at the cost of importing it on %load_ext).
+    roots = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        os.path.dirname(os.__file__),
+    }
     home = os.path.expanduser("~")
     roots.update(
         os.path.join(home, part)
@@ -344,6 +347,8 @@ def digest_file(path: str, *, max_bytes: int = DEFAULT_MAX_HASH_BYTES) -> FileDi
         cached = _digest_cache.get(key)
     if cached is not None:
         return cached
+    import hashlib
+
     digest = hashlib.sha256()
     if st.st_size > max_bytes:
         hashing = "sampled"
@@ -390,24 +395,31 @@ def digest_folder(
             total += info.size
             entries.append({"path": relative, "size": info.size, "sha256": info.sha256})
     entries.sort(key=lambda e: e["path"])
+    import hashlib
+
     text = "".join(f"{e['path']}\t{e['size']}\t{e['sha256']}\n" for e in entries)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), entries, total
 
 
 def group_folders(
-    paths: Iterable[str], threshold: int = DEFAULT_FOLDER_THRESHOLD
+    paths: Iterable[str], threshold: int = DEFAULT_FOLDER_THRESHOLD, *, stop: str | None = None
 ) -> dict[str, list[str]]:
     """Folders under which more than ``threshold`` of ``paths`` were read.
 
     Each path is assigned to its lowest ancestor holding more than ``threshold`` read files;
-    paths whose ancestors all hold fewer stay single files (absent from the result).
+    paths whose ancestors all hold fewer stay single files (absent from the result). The
+    folder ``stop`` (the notebook's) and its ancestors are never collapsed: a notebook's own
+    folder is not "a dataset".
     """
+    barrier = os.path.abspath(stop) if stop else None
     counts: dict[str, int] = {}
     parents: dict[str, list[str]] = {}
     for path in paths:
         chain = []
         folder = os.path.dirname(path)
         while folder and folder != os.path.dirname(folder):
+            if barrier is not None and (folder == barrier or barrier.startswith(folder + os.sep)):
+                break
             chain.append(folder)
             counts[folder] = counts.get(folder, 0) + 1
             folder = os.path.dirname(folder)
@@ -419,3 +431,53 @@ def group_folders(
                 grouped.setdefault(folder, []).append(path)
                 break
     return grouped
+
+
+# --------------------------------------------------------------------------- named files
+
+#: Longest string literal looked at as a possible path.
+_MAX_LITERAL = 1024
+_literal_cache: dict[str, tuple[str, ...]] = {}
+
+
+def path_literals(source: str) -> tuple[str, ...]:
+    """The string literals of ``source`` that could be file paths (cached by source).
+
+    Code that only checks a file (``os.path.isfile``), or reads it outside Python
+    (``pyarrow``, ``h5py``, a subprocess), opens nothing the audit hook sees: the files it
+    names by literal are inputs all the same.
+    """
+    cached = _literal_cache.get(source)
+    if cached is not None:
+        return cached
+    import ast
+
+    found: list[str] = []
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except (SyntaxError, ValueError):
+        tree = None
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+                if (
+                    0 < len(text) <= _MAX_LITERAL
+                    and ("." in text or "/" in text)  # a file name or a path
+                    and "\n" not in text
+                    and " " not in text.strip()
+                    and "://" not in text
+                ):
+                    found.append(text)
+    result = tuple(dict.fromkeys(found))
+    if len(_literal_cache) > 4096:
+        _literal_cache.clear()
+    _literal_cache[source] = result
+    return result
+
+
+def _strip_magics(source: str) -> str:
+    """IPython's ``%magic`` and ``!shell`` lines blanked so that the rest parses."""
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )

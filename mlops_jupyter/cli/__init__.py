@@ -2,8 +2,9 @@
 
 Each module registers its commands (:func:`register`); errors of the core become an exit
 status in one place, :func:`exit_status`: 0 success, 1 a failure the command reports
-(diverged, unhealthy, an error of the store), 2 a usage error (bad arguments, an unknown
-run for commands that act on one).
+(diverged, unhealthy, an error of the store), 2 a usage error (bad arguments, an unknown or
+ambiguous id, no store where the setting points). With ``--json`` an error is also printed
+on stdout as ``{"error": message, "status": exit status}``, so scripts always get JSON.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from ..errors import MlopsError
 from ..version import __version__
 from . import drift, reproduce, runs, store, sweep
-from .common import warn
+from .common import print_json, warn
 
 __all__ = ["build_parser", "exit_status", "main"]
 
@@ -35,11 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
 def exit_status(error: MlopsError, args: argparse.Namespace) -> int:
     """The exit status of a command that failed with ``error``.
 
-    A bad argument (400) or an unknown id (404) is a usage error (2) for the commands that
-    act on something named on the command line; every other failure is 1.
+    A bad argument (400) or an unknown id (404) is a usage error (2); every other failure
+    (the store unreachable or corrupted, a refused action) is 1, unless the command
+    documents other statuses.
     """
-    usage = bool(getattr(args, "usage_errors", False))
-    return 2 if usage and error.code in (400, 404) else 1
+    return 2 if error.code in (400, 404) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except MlopsError as exc:
         warn(str(exc))
-        return exit_status(exc, args)
+        status = exit_status(exc, args)
+        if getattr(args, "json", False):
+            print_json({"error": str(exc), "status": status})
+        return status
     except BrokenPipeError:  # `mlops-jupyter runs list | head`
         return 0
 

@@ -94,4 +94,4 @@ def register(commands: Subcommands) -> None:
     )
     repro.add_argument("--twice", action="store_true", help="reproduce twice: check determinism")
     json_flag(repro, "the verdict as JSON")
-    repro.set_defaults(func=cmd_reproduce, usage_errors=True)
+    repro.set_defaults(func=cmd_reproduce)

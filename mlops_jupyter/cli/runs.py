@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+from datetime import datetime, timezone
 
-from ..formatting import clip, format_duration, format_value
-from ..models import Run, RunStatus
+from ..formatting import clip, format_bytes, format_duration, format_value
+from ..models import FileRecord, Run, RunStatus
 from ..version import __version__
 from .common import Subcommands, json_flag, print_json, read_store, resolve_run_id
 
@@ -37,10 +39,13 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
     print(header)
     for run in found:
         metrics = ", ".join(f"{k}={format_value(v)}" for k, v in list(run.metrics.items())[:4])
+        name = run.name or "-"
+        if run.reproduction_of:
+            name = f"↻{run.reproduction_of[:8]} {name}"  # a reproduction of that run
         print(
             f"{run.id[:12]:<12}  {run.status.value:<11}  "
             f"{run.started_at.strftime('%Y-%m-%d %H:%M:%S'):<19}  "
-            f"{format_duration(run.duration):>8}  {clip(run.name or '-', 20):<20}  "
+            f"{format_duration(run.duration):>8}  {clip(name, 20):<20}  "
             f"{clip(metrics, 60)}"
         )
     return 0
@@ -55,6 +60,8 @@ def _show_lines(run: Run) -> list[tuple[str, str]]:
         ("started", run.started_at.isoformat()),
         ("duration", format_duration(run.duration)),
     ]
+    if run.reproduction_of:
+        lines.append(("reproduces", run.reproduction_of))
     if run.notebook is not None:
         saved = {True: "saved", False: "NOT saved", None: "unknown"}[
             run.notebook.saved_matches_source
@@ -69,14 +76,61 @@ def _show_lines(run: Run) -> list[tuple[str, str]]:
     lines.append(("python", python))
     lines += [(f"param {key}", format_value(value)) for key, value in run.params.items()]
     lines += [(f"metric {key}", format_value(value)) for key, value in run.metrics.items()]
-    for kind, records in (("input", run.inputs), ("artifact", run.artifacts)):
-        lines += [
-            (kind, f"{record.path} sha256:{record.sha256[:12]} {record.size} B")
-            for record in records
-        ]
+    lines += [("input", describe_input(run, record)) for record in run.inputs]
+    lines += [
+        ("artifact", f"{record.path} sha256:{record.sha256[:12]} {format_bytes(record.size)}")
+        for record in run.artifacts
+    ]
     if run.error is not None:
         lines.append(("error", f"{run.error.type}: {run.error.message}"))
     return lines
+
+
+def describe_input(run: Run, record: FileRecord) -> str:
+    """An input as ``runs show`` prints it: path, cell, size, hash prefix and whether the
+    file changed since the run read it."""
+    parts = [record.path]
+    if record.kind != "file":
+        parts.append(f"({record.kind})")
+    if record.cell is not None:
+        parts.append(f"cell [{record.cell}]")
+    if record.kind == "url":
+        parts.append(f"version {record.version}" if record.version else "not hashed")
+        return "  ".join(parts)
+    parts.append(format_bytes(record.size))
+    if record.sha256:
+        sampled = " (sampled)" if record.hashing == "sampled" else ""
+        parts.append(f"sha256:{record.sha256[:12]}{sampled}")
+    now = input_now(run, record)
+    if now:
+        parts.append(now)
+    return "  ".join(parts)
+
+
+def input_now(run: Run, record: FileRecord) -> str:
+    """``"missing now"``, ``"changed since: ..."`` or "" for an input file of ``run``."""
+    if record.kind != "file" or not record.sha256:
+        return ""
+    base = run.extra.get("cwd")
+    if run.notebook is not None and run.notebook.path:
+        base = os.path.dirname(run.notebook.path)
+    path = record.path if os.path.isabs(record.path) else os.path.join(str(base or ""), record.path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing now"
+    if st.st_size == record.size and record.mtime is not None and st.st_mtime == record.mtime:
+        return ""
+    from ..capture.inputs import digest_file
+
+    try:
+        info = digest_file(path)
+    except OSError:
+        return "unreadable now"
+    if info.sha256 == record.sha256:
+        return ""
+    stamp = datetime.fromtimestamp(info.mtime, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return f"changed since: now {format_bytes(info.size)}, {stamp} UTC"
 
 
 def cmd_runs_show(args: argparse.Namespace) -> int:

@@ -226,5 +226,5 @@ def register(commands: Subcommands) -> None:
             help="where executions run (default: local processes)",
         )
         command.add_argument("--json", action="store_true", help="print the result as JSON")
-    sweep.set_defaults(func=cmd_sweep, usage_errors=True)
-    rerun.set_defaults(func=cmd_rerun, usage_errors=True)
+    sweep.set_defaults(func=cmd_sweep)
+    rerun.set_defaults(func=cmd_rerun)

@@ -210,6 +210,15 @@ class RunStore(ABC):
         """The blob store: environments, histories, notebook snapshots, diffs, artifacts."""
         return self._blobs
 
+    def run_ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        """Up to ``limit`` run ids starting with ``prefix`` (lowercase hex), sorted.
+
+        Backends override this with an indexed lookup.
+        """
+        prefix = prefix.lower()
+        found = sorted(r.id for r in self.search_runs() if r.id.startswith(prefix))
+        return found[:limit]
+
     def runs_for_experiment(self, experiment: str, limit: int | None = None) -> list[Run]:
         """Return the runs of one experiment, newest first."""
         return self.search_runs(experiment=experiment, limit=limit)

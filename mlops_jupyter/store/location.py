@@ -15,8 +15,10 @@ from ..redaction import mask_url
 __all__ = [
     "BLOBS_ENV_VAR",
     "DB_FILENAME",
+    "SPOOL_ENV_VAR",
     "STORE_ENV_VAR",
     "StoreLocation",
+    "default_spool_root",
     "default_store_dir",
     "normalize_db_url",
     "resolve_store_location",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 STORE_ENV_VAR = "MLOPS_JUPYTER_STORE"
+SPOOL_ENV_VAR = "MLOPS_JUPYTER_SPOOL"
 BLOBS_ENV_VAR = "MLOPS_JUPYTER_BLOBS"
 DB_FILENAME = "runs.db"
 _BLOBS_DIRNAME = "blobs"
@@ -221,3 +224,20 @@ def sweeps_folder(location: StoreLocation) -> str:
     database = location.sqlite_path
     base = os.path.dirname(database) if database is not None else str(default_store_dir())
     return os.path.join(base, "sweeps")
+
+
+def default_spool_root(environ: Mapping[str, str] | None = None) -> Path:
+    """Return the folder holding every store's spool.
+
+    ``$MLOPS_JUPYTER_SPOOL`` if set, else ``$XDG_STATE_HOME/mlops-jupyter/spool`` (absolute
+    values only, as the XDG spec says), else ``~/.local/state/mlops-jupyter/spool``.
+    """
+    env = os.environ if environ is None else environ
+    explicit = env.get(SPOOL_ENV_VAR, "").strip()
+    if explicit:
+        return Path(os.path.abspath(os.path.expanduser(explicit)))
+    state = env.get("XDG_STATE_HOME", "")
+    if state and os.path.isabs(state):
+        return Path(state) / "mlops-jupyter" / "spool"
+    home = env.get("HOME") or os.path.expanduser("~")
+    return Path(os.path.abspath(home)) / ".local" / "state" / "mlops-jupyter" / "spool"

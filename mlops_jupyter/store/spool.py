@@ -45,6 +45,7 @@ from ..errors import MlopsError
 from ..models import MetricPoint, Run
 from .base import RunStore
 from .errors import RunAlreadyExistsError
+from .location import SPOOL_ENV_VAR, default_spool_root
 
 __all__ = [
     "SPOOL_ENV_VAR",
@@ -58,7 +59,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SPOOL_ENV_VAR = "MLOPS_JUPYTER_SPOOL"
 _SUFFIX = ".jsonl"
 _FORMAT = 1
 # errno values that mean "no room": a full disk, a quota, a file-size limit.
@@ -68,23 +68,6 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no cross-process locks, no adoption
     fcntl = None  # type: ignore[assignment]
-
-
-def default_spool_root(environ: Mapping[str, str] | None = None) -> Path:
-    """Return the folder holding every store's spool.
-
-    ``$MLOPS_JUPYTER_SPOOL`` if set, else ``$XDG_STATE_HOME/mlops-jupyter/spool`` (absolute
-    values only, as the XDG spec says), else ``~/.local/state/mlops-jupyter/spool``.
-    """
-    env = os.environ if environ is None else environ
-    explicit = env.get(SPOOL_ENV_VAR, "").strip()
-    if explicit:
-        return Path(os.path.abspath(os.path.expanduser(explicit)))
-    state = env.get("XDG_STATE_HOME", "")
-    if state and os.path.isabs(state):
-        return Path(state) / "mlops-jupyter" / "spool"
-    home = env.get("HOME") or os.path.expanduser("~")
-    return Path(os.path.abspath(home)) / ".local" / "state" / "mlops-jupyter" / "spool"
 
 
 def spool_dir_for(db_url: str, root: Path | None = None) -> Path:

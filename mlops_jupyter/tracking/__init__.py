@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..models import FileRecord
+
 # log_metric sits in training loops: the buffering functions themselves, not wrappers.
 from .context import CellContext, TrackOptions, log_metric, log_metrics
 
@@ -24,6 +26,7 @@ __all__ = [
     "get_tracker",
     "log_metric",
     "log_metrics",
+    "record_frame",
     "run_row",
     "runs",
 ]
@@ -39,6 +42,47 @@ def get_tracker() -> Tracker:
 
         _tracker = Tracker()
     return _tracker
+
+
+def record_frame(name: str, digest: str, rows: int, profile_json: bytes) -> FileRecord:
+    """Record a DataFrame given to ``log_input`` as an input: of the run whose tracked cell
+    executes, else of the next tracked run (earlier cells set up what it uses).
+
+    Args:
+        name: The name the user gave (or ``frame``).
+        digest: The frame's digest (``sha256:...`` over every row and column).
+        rows: Its rows.
+        profile_json: Its profile, stored as a blob (the reference of drift checks).
+
+    Returns:
+        The input record.
+    """
+    from . import context
+
+    tracker = get_tracker()
+    profile_sha = tracker.writer.blobs().put_bytes(profile_json, fsync=False)
+    active = context.current()
+    session_cell = None
+    if active is not None and active.ctx is not None:
+        session_cell = active.ctx.execution_count
+    record = FileRecord(
+        name,
+        digest.removeprefix("sha256:"),
+        rows,
+        kind="frame",
+        hashing="full",
+        via="log_input",
+        cell=session_cell,
+        profile_sha256=profile_sha,
+    )
+    if active is None:
+        context.pending_inputs.append(record)
+    else:
+        with active.lock:
+            active.run.inputs = [
+                r for r in active.run.inputs if not (r.kind == "frame" and r.path == name)
+            ] + [record]
+    return record
 
 
 def drain_own_writes() -> None:
@@ -57,18 +101,20 @@ def runs(
         status: Only runs with this status (``finished``, ``failed``, ...).
         limit: At most this many runs (default: all).
     """
+    from ..capture.inputs import get_monitor
     from ..models import RunStatus
     from ..store import get_store
     from ..store.housekeeping import reap
 
     drain_own_writes()  # this kernel's own runs first
-    store = get_store()
-    reap(store)
-    found = store.search_runs(
-        experiment=experiment,
-        status=RunStatus(status) if status is not None else None,
-        limit=limit,
-    )
+    with get_monitor().paused():  # the store's files are not the session's data
+        store = get_store()
+        reap(store)
+        found = store.search_runs(
+            experiment=experiment,
+            status=RunStatus(status) if status is not None else None,
+            limit=limit,
+        )
     try:
         import pandas as pd
     except ImportError:

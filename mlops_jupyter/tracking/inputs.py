@@ -102,7 +102,7 @@ def resolve_inputs(
     settings = settings or InputSettings.from_environment()
     skipped = {os.path.abspath(p) for p in skip}
     files = [r for r in reads if r.kind == "file" and r.path not in skipped]
-    folders = group_folders([r.path for r in files], settings.folder_threshold)
+    folders = group_folders([r.path for r in files], settings.folder_threshold, stop=base)
     in_folder = {path for members in folders.values() for path in members}
     records: list[FileRecord] = []
     warnings: list[str] = []

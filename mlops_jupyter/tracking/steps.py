@@ -127,9 +127,10 @@ def _matches_reproduced_cell(spec: Mapping[str, Any], ctx: CellContext, run: Run
     if isinstance(cell_id, str) and cell_id and cell_id == ctx.cell_id:
         return True
     expected = spec.get("source_sha256")
-    if not isinstance(expected, str):
+    wanted = {expected} if isinstance(expected, str) else set(expected or [])
+    if not wanted:
         return False
-    return expected in (source_sha256(run.source), source_sha256(ctx.raw_cell))
+    return bool(wanted & {source_sha256(run.source), source_sha256(ctx.raw_cell)})
 
 
 def mark_reproduction(active: ActiveRun, ctx: CellContext, opts: TrackOptions) -> None:
@@ -299,13 +300,42 @@ def attach_pending_frames(active: ActiveRun) -> None:
 
 
 def session_reads(active: ActiveRun) -> list[Read]:
-    """What the session read since ``%load_ext`` (none when capture is off)."""
+    """What the session read since ``%load_ext`` (none when capture is off), and the files
+    inside the notebook's folder that its code names by literal without opening them
+    (``os.path.isfile("check.txt")``, ``pq.read_table("train.parquet")``)."""
     ctx = active.ctx
     if ctx is None or ctx.input_monitor is None or not active.opts.capture_inputs:
         return []
     if not active.stored:
         return []
-    return ctx.input_monitor.snapshot()
+    reads = ctx.input_monitor.snapshot()
+    return reads + named_files(active, ctx, {r.path for r in reads})
+
+
+def named_files(active: ActiveRun, ctx: CellContext, known: set[str]) -> list[Read]:
+    """Existing files the session's code names by literal, inside the notebook's folder."""
+    from ..capture.inputs import Read, path_literals
+
+    monitor = ctx.input_monitor
+    if monitor is None:
+        return []
+    base = os.path.dirname(ctx.notebook_path) if ctx.notebook_path else ctx.cwd
+    roots = (os.path.join(os.path.abspath(base), ""), os.path.join(os.path.abspath(ctx.cwd), ""))
+    skip = known | monitor.written | ({ctx.notebook_path} if ctx.notebook_path else set())
+    failed = ctx.failed_cells
+    found: list[Read] = []
+    for number, source in active.history:
+        if number in failed:
+            continue
+        for literal in path_literals(source):
+            absolute = os.path.abspath(os.path.join(ctx.cwd, literal))
+            if absolute in skip or not absolute.startswith(roots):
+                continue
+            if absolute.endswith((".py", ".pyc", ".ipynb")) or not os.path.isfile(absolute):
+                continue
+            skip.add(absolute)
+            found.append(Read(absolute, number, via="source"))
+    return found
 
 
 def seed(active: ActiveRun, value: int) -> None:

@@ -355,6 +355,24 @@ class SqlRunStore(RunStore):
                 log.warning("skipped %s", exc)
         return found
 
+    def run_ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        """Run ids starting with ``prefix`` (a range scan of the primary key)."""
+        prefix = prefix.lower()
+        if not prefix or any(c not in "0123456789abcdef" for c in prefix):
+            return []
+        # [prefix, prefix + "g"): every hex id starting with it, and nothing else.
+        query = (
+            select(runs.c.id)
+            .where(runs.c.id >= prefix, runs.c.id < prefix + "g")
+            .order_by(runs.c.id)
+            .limit(limit)
+        )
+
+        def read(conn: Connection) -> list[str]:
+            return [str(v) for v in conn.execute(query).scalars()]
+
+        return self._transact(read, write=False)
+
     def count_runs(self, *, experiment: str | None = None, status: RunStatus | None = None) -> int:
         """Return how many runs match (one ``COUNT(*)`` query)."""
         query = select(func.count()).select_from(runs).where(*self._filters(experiment, status))
