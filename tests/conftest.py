@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +15,78 @@ if TYPE_CHECKING:
     from _postgres import PostgresCluster
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+# -- The user's own store is never touched ------------------------------------------------
+# Each test gets a store of its own (`isolated_store`), but code also runs between tests
+# (module-scoped fixtures, writer threads and kernels finishing late) and some settings fall
+# back to the per-user default folder by design (a PostgreSQL store without
+# MLOPS_JUPYTER_BLOBS keeps its blobs in `<default>/blobs`). So the whole session runs with
+# its own default folder (XDG_DATA_HOME) and store, and `default_store_untouched` fails the
+# session if the user's real default store was created or changed anyway (e.g. by a
+# subprocess started with a cleaned environment).
+
+
+def _default_store_folders(environ: dict[str, str]) -> list[Path]:
+    """The folders a process of this user without MLOPS_JUPYTER_STORE would use."""
+    home = Path(environ.get("HOME") or os.path.expanduser("~"))
+    folders = [home / ".local" / "share" / "mlops-jupyter"]
+    xdg = environ.get("XDG_DATA_HOME", "")
+    if xdg and os.path.isabs(xdg):
+        folders.append(Path(xdg) / "mlops-jupyter")
+    return list(dict.fromkeys(folders))
+
+
+def _stat(path: Path) -> str | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+def _snapshot(folders: list[Path]) -> dict[str, str | None]:
+    """The folders, their entries and the entries one level down (``blobs/ab``) with size and
+    modification time: a new run or blob changes one of them, and it stays cheap."""
+    seen: dict[str, str | None] = {}
+    for folder in folders:
+        if _stat(folder) is None:
+            continue
+        seen[str(folder)] = _stat(folder)
+        for child in folder.iterdir():
+            seen[str(child)] = _stat(child)
+            if child.is_dir() and not child.is_symlink():
+                for inner in child.iterdir():
+                    seen[str(inner)] = _stat(inner)
+    return seen
+
+
+_USER_STORES = _default_store_folders(dict(os.environ))
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="mlops-pytest-"))
+_BEFORE = _snapshot(_USER_STORES)
+os.environ["XDG_DATA_HOME"] = str(_SESSION_DIR / "data")
+os.environ["MLOPS_JUPYTER_STORE"] = str(_SESSION_DIR / "store")
+os.environ["MLOPS_JUPYTER_SPOOL"] = str(_SESSION_DIR / "spool")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_store_untouched() -> Iterator[None]:
+    """Fail the session when the user's default store was created or changed by the tests."""
+    yield
+    after = _snapshot(_USER_STORES)
+    changed = [f"created {p}" for p in after if p not in _BEFORE]
+    changed += [f"changed {p}" for p in after if p in _BEFORE and after[p] != _BEFORE[p]]
+    changed += [f"removed {p}" for p in _BEFORE if p not in after]
+    if changed:
+        pytest.fail(
+            "the tests touched the user's default mlops-jupyter store (every test must use a "
+            "temporary MLOPS_JUPYTER_STORE):\n  " + "\n  ".join(changed[:20]),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -1,15 +1,25 @@
 /**
  * Galata in Debian's Chromium (no browser download): see shared TOOLCHAIN notes.
  */
+const path = require('path');
+
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+const storeGuard = require('./store-guard');
+
+// Before the Jupyter server starts: what the user's own store looks like (see store-guard.js).
+storeGuard.remember();
+
+/** Where the reports and the Jupyter server's log go (read by .ci/summary.py). */
+const RESULTS = path.resolve(__dirname, '..', '.test-results');
 
 module.exports = {
   ...baseConfig,
   workers: 1,
   retries: process.env.CI ? 1 : 0,
+  globalTeardown: require.resolve('./store-guard.js'),
   reporter: [
     ['list'],
-    ['json', { outputFile: '../.test-results/playwright.json' }]
+    ['json', { outputFile: path.join(RESULTS, 'playwright.json') }]
   ],
   use: {
     ...baseConfig.use,
@@ -31,7 +41,9 @@ module.exports = {
     }
   },
   webServer: {
-    command: 'jlpm start',
+    // The server's log goes to a file: a person reads the test list, and the log when a test
+    // fails (its path is printed by .ci/summary.py).
+    command: `mkdir -p "${RESULTS}" && jlpm start > "${path.join(RESULTS, 'jupyter-server.log')}" 2>&1`,
     url: 'http://localhost:8888/lab',
     timeout: 120 * 1000,
     reuseExistingServer: false
