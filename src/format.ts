@@ -115,13 +115,29 @@ export function runLabel(run: { id: string; name: string | null }): string {
   return run.name && run.name.length > 0 ? run.name : shortId(run.id);
 }
 
+const MONTHS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec'
+];
+
 /**
- * A start time in a narrow column: `14:05` today, `Mar 3` this year, `2024-03-03` before.
+ * A moment in local time, short: `today 18:52`, `yesterday 09:05`, `Nov 29 14:03` this year,
+ * `Nov 29, 2024` before. An unparsable value is returned as it is.
  *
  * @param now the reference time (injectable for tests)
  */
-export function formatStarted(
-  iso: string | null,
+export function formatTime(
+  iso: string | null | undefined,
   now: Date = new Date()
 ): string {
   if (!iso) {
@@ -132,14 +148,42 @@ export function formatStarted(
     return iso;
   }
   const pad = (n: number) => String(n).padStart(2, '0');
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
   if (date.toDateString() === now.toDateString()) {
-    return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+    return `today ${time}`;
   }
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (date.toDateString() === yesterday.toDateString()) {
+    return `yesterday ${time}`;
+  }
+  const day = `${MONTHS[date.getMonth()]} ${date.getDate()}`;
   if (date.getFullYear() === now.getFullYear()) {
-    const month = date.toLocaleString('en', { month: 'short' });
-    return `${month} ${date.getDate()}`;
+    return `${day} ${time}`;
   }
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day}, ${date.getFullYear()}`;
+}
+
+/**
+ * The full value of a moment for a tooltip: local date and time to the second with the UTC
+ * offset, then the recorded ISO string (`2026-11-29 14:03:12 UTC+01:00 · 2026-11-29T13:03:12.5+00:00`).
+ */
+export function formatFullTime(iso: string | null | undefined): string {
+  if (!iso) {
+    return '';
+  }
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const zone = `UTC${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  const local =
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return `${local} ${zone} · ${iso}`;
 }
 
 /** A byte count: `512 B`, `1.5 KiB`, `3.2 GiB`. */
@@ -183,4 +227,35 @@ export function relativeToRoot(path: string, root: string): string | null {
     return null;
   }
   return rel;
+}
+
+/** An experiment name as shown: a folder part that may be cut, and a tail that stays visible. */
+export interface IExperimentText {
+  /** The leading folders (with their trailing `/`), '' when none. */
+  readonly head: string;
+  /** The notebook's file name, or the whole name when it is not a path. */
+  readonly tail: string;
+  /** The full name, for a tooltip. */
+  readonly title: string;
+}
+
+/**
+ * How an experiment is shown: relative to the server root when it is a path inside it, split
+ * into the folders (shortened first when space is short) and the last part (kept visible).
+ */
+export function experimentText(
+  name: string,
+  serverRoot: string
+): IExperimentText {
+  const looksAbsolute = /^(\/|[A-Za-z]:[\\/])/.test(name);
+  const relative = looksAbsolute ? relativeToRoot(name, serverRoot) : null;
+  const shown = relative ?? name;
+  const normalized = shown.replace(/\\/g, '/');
+  // A trailing separator is not a name: keep it with the last part.
+  const cut = normalized.replace(/\/+$/, '').lastIndexOf('/');
+  return {
+    head: cut >= 0 ? shown.slice(0, cut + 1) : '',
+    tail: cut >= 0 ? shown.slice(cut + 1) : shown,
+    title: name
+  };
 }

@@ -5,6 +5,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IEditorServices } from '@jupyterlab/codeeditor';
+import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { MlopsClient } from './client';
@@ -33,7 +34,10 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     editorServices: IEditorServices | null
   ): void => {
-    const sidebar = new RunsSidebar(new MlopsClient());
+    const sidebar = new RunsSidebar(
+      new MlopsClient(),
+      PageConfig.getOption('serverRoot')
+    );
     sidebar.id = SIDEBAR_ID;
     sidebar.title.icon = mlopsIcon;
     sidebar.title.caption = 'Experiment runs (mlops-jupyter)';

@@ -3,7 +3,9 @@ import {
   formatDuration,
   formatMetric,
   formatNumber,
-  formatStarted,
+  experimentText,
+  formatFullTime,
+  formatTime,
   formatValue,
   metricNumber,
   relativeToRoot,
@@ -76,20 +78,69 @@ describe('runLabel', () => {
   });
 });
 
-describe('formatStarted', () => {
+describe('formatTime', () => {
   const now = new Date(2026, 10, 15, 18, 0);
-  it('shows the time today, the day this year, the date before', () => {
-    expect(formatStarted(new Date(2026, 10, 15, 9, 5).toISOString(), now)).toBe(
-      '09:05'
+  const at = (...parts: number[]) =>
+    new Date(
+      parts[0],
+      parts[1],
+      parts[2],
+      parts[3] ?? 0,
+      parts[4] ?? 0
+    ).toISOString();
+  it('says today and yesterday, the day and time this year, the date before', () => {
+    expect(formatTime(at(2026, 10, 15, 9, 5), now)).toBe('today 09:05');
+    expect(formatTime(at(2026, 10, 14, 23, 59), now)).toBe('yesterday 23:59');
+    expect(formatTime(at(2026, 2, 3, 14, 3), now)).toBe('Mar 3 14:03');
+    expect(formatTime(at(2024, 2, 3, 9, 5), now)).toBe('Mar 3, 2024');
+    expect(formatTime(null, now)).toBe('—');
+    expect(formatTime('garbage', now)).toBe('garbage');
+  });
+
+  it('knows yesterday across a month boundary', () => {
+    const first = new Date(2026, 11, 1, 8, 0);
+    expect(formatTime(at(2026, 10, 30, 22, 10), first)).toBe('yesterday 22:10');
+  });
+
+  it('gives the full value with seconds, the offset and the recorded text', () => {
+    const iso = '2026-11-29T13:03:12.123456+00:00';
+    const full = formatFullTime(iso);
+    expect(full).toMatch(
+      /^2026-11-29 \d\d:03:12 UTC[+-]\d\d:\d\d · 2026-11-29T13:03:12.123456\+00:00$/
     );
-    expect(formatStarted(new Date(2026, 2, 3, 9, 5).toISOString(), now)).toBe(
-      'Mar 3'
-    );
-    expect(formatStarted(new Date(2024, 2, 3, 9, 5).toISOString(), now)).toBe(
-      '2024-03-03'
-    );
-    expect(formatStarted(null, now)).toBe('—');
-    expect(formatStarted('garbage', now)).toBe('garbage');
+    expect(formatFullTime(null)).toBe('');
+  });
+});
+
+describe('experimentText', () => {
+  it('shows a notebook inside the server root relative to it, tail apart', () => {
+    expect(experimentText('/srv/work/x/nb.ipynb', '/srv/work')).toEqual({
+      head: 'x/',
+      tail: 'nb.ipynb',
+      title: '/srv/work/x/nb.ipynb'
+    });
+    expect(experimentText('/srv/work/nb.ipynb', '/srv/work')).toEqual({
+      head: '',
+      tail: 'nb.ipynb',
+      title: '/srv/work/nb.ipynb'
+    });
+  });
+
+  it('keeps a path outside the root whole, never reordered', () => {
+    expect(experimentText('/tmp/x/nb.ipynb', '/srv/work')).toEqual({
+      head: '/tmp/x/',
+      tail: 'nb.ipynb',
+      title: '/tmp/x/nb.ipynb'
+    });
+  });
+
+  it('leaves names that are not paths alone', () => {
+    expect(experimentText('baseline', '/srv')).toEqual({
+      head: '',
+      tail: 'baseline',
+      title: 'baseline'
+    });
+    expect(experimentText('team/vision', '/srv').tail).toBe('vision');
   });
 });
 

@@ -12,6 +12,7 @@ import { NotebookDiff } from './NotebookDiff';
 import { ParallelCoordinates } from './ParallelCoordinates';
 import { RunList } from './RunList';
 import { SourceDiff } from './SourceDiff';
+import { compareLabels } from './values';
 import { ValuesTable } from './ValuesTable';
 
 /** What was loaded for the runs `key` (their ids as JSON); other runs are still loading. */
@@ -79,7 +80,11 @@ function Comparison(props: {
   return (
     <div className="jp-mlops-compare">
       <PanelHeader title={`Compare ${result.runs.length} runs`} />
-      <RunList runs={result.runs} onOpenRun={props.onOpenRun} />
+      <RunList
+        runs={result.runs}
+        labels={compareLabels(result)}
+        onOpenRun={props.onOpenRun}
+      />
       <section aria-label="Parameters and metrics">
         <h3>Parameters and metrics</h3>
         <label className="jp-mlops-toggle">

@@ -1,9 +1,8 @@
 import React from 'react';
 
-import { runLabel } from '../format';
 import { Mlops } from '../types';
 import { DiffersMarker } from './DiffersMarker';
-import { describeEnvValue, packageChanges } from './values';
+import { compareLabels, describeEnvValue, packageChanges } from './values';
 
 /** Python, platform, git and package differences. */
 export function EnvDiff(props: { result: Mlops.ICompareResult }): JSX.Element {
@@ -15,9 +14,9 @@ export function EnvDiff(props: { result: Mlops.ICompareResult }): JSX.Element {
         <thead>
           <tr>
             <th scope="col">environment</th>
-            {result.runs.map(run => (
-              <th key={run.id} scope="col">
-                {runLabel(run)}
+            {result.runs.map((run, i) => (
+              <th key={run.id} scope="col" title={run.id}>
+                {compareLabels(result)[i]}
               </th>
             ))}
           </tr>
@@ -57,11 +56,12 @@ function EnvRow(props: {
 function PackageChanges(props: { result: Mlops.ICompareResult }): JSX.Element {
   const { result } = props;
   const changes = packageChanges(result.env?.packages);
-  const first = result.runs[0];
-  const last = result.runs[result.runs.length - 1];
+  const labels = compareLabels(result);
+  const first = labels[0];
+  const last = labels[labels.length - 1];
   return (
     <>
-      <h4>{`Packages: ${runLabel(first)} → ${runLabel(last)}`}</h4>
+      <h4>{`Packages: ${first} → ${last}`}</h4>
       {changes.length === 0 ? (
         <div className="jp-mlops-muted">Same packages and versions.</div>
       ) : (
@@ -69,8 +69,8 @@ function PackageChanges(props: { result: Mlops.ICompareResult }): JSX.Element {
           <thead>
             <tr>
               <th scope="col">package</th>
-              <th scope="col">{runLabel(first)}</th>
-              <th scope="col">{runLabel(last)}</th>
+              <th scope="col">{first}</th>
+              <th scope="col">{last}</th>
             </tr>
           </thead>
           <tbody>

@@ -3,9 +3,9 @@ import React from 'react';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { MetricChart } from '../components/MetricChart';
 import { describeError, IErrorDescription } from '../errors';
-import { runLabel } from '../format';
 import { Mlops } from '../types';
 import { ICompareClient, IMetricChart, loadMetricCharts } from './load';
+import { compareLabels } from './values';
 
 /** One chart per metric with every run's series overlaid (500 points each at most). */
 export function MetricCharts(props: {
@@ -33,7 +33,7 @@ export function MetricCharts(props: {
   if (charts.length === 0) {
     return <div className="jp-mlops-muted">No metrics recorded.</div>;
   }
-  const labels = result.runs.map(runLabel);
+  const labels = compareLabels(result);
   return (
     <div className="jp-mlops-charts">
       {charts.map(c => (

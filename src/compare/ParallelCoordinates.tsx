@@ -1,9 +1,10 @@
 import React from 'react';
 
 import { runColor } from '../components/MetricChart';
-import { formatNumber, runLabel } from '../format';
+import { formatNumber } from '../format';
 import { Mlops } from '../types';
 import { axesOf, IAxis, runPolylines } from './parallel';
+import { compareLabels } from './values';
 
 /** Height of the axes in pixels. */
 const HEIGHT = 220;
@@ -48,7 +49,7 @@ export function ParallelCoordinates(props: {
               stroke={runColor(r)}
               points={points.map(([x, y]) => `${x},${y}`).join(' ')}
             >
-              <title>{runLabel(result.runs[r])}</title>
+              <title>{compareLabels(result)[r]}</title>
             </polyline>
           ))
         )}

@@ -3,15 +3,17 @@ import React from 'react';
 
 import { runColor } from '../components/MetricChart';
 import { StatusBadge } from '../components/StatusBadge';
-import { runLabel, shortId } from '../format';
+import { shortId } from '../format';
 import { Mlops } from '../types';
 
 /** The compared runs with their colour, status, short id and experiment; a name opens the run. */
 export function RunList(props: {
   runs: ReadonlyArray<Mlops.IRunSummary>;
+  /** What tells each run apart, in the order of `runs`. */
+  labels: ReadonlyArray<string>;
   onOpenRun: (id: string) => void;
 }): JSX.Element {
-  const { runs, onOpenRun } = props;
+  const { runs, labels, onOpenRun } = props;
   return (
     <ul className="jp-mlops-compare-runs">
       {runs.map((run, i) => (
@@ -24,7 +26,7 @@ export function RunList(props: {
             title={`Open details of ${run.id}`}
             onClick={() => onOpenRun(run.id)}
           >
-            {runLabel(run)}
+            {labels[i]}
           </Button>
           <StatusBadge status={run.status} errorType={run.error_type} />
           <span className="jp-mlops-muted">{` ${shortId(run.id)} · ${run.experiment}`}</span>

@@ -1,8 +1,9 @@
 import React from 'react';
 
-import { runLabel, shortId } from '../format';
+import { shortId } from '../format';
 import { Mlops } from '../types';
 import { diffStats, IDiffRow, ISideLine, sideBySide } from './diff';
+import { compareLabels } from './values';
 
 /**
  * Two runs' texts side by side, removed and added lines marked: the tracked cells by
@@ -30,12 +31,14 @@ export function SourceDiff(props: {
         <div className="jp-mlops-diff-pickers">
           <RunPicker
             runs={result.runs}
+            labels={compareLabels(result)}
             value={left}
             onChange={setLeft}
             label="Left run"
           />
           <RunPicker
             runs={result.runs}
+            labels={compareLabels(result)}
             value={right}
             onChange={setRight}
             label="Right run"
@@ -57,10 +60,10 @@ export function SourceDiff(props: {
         <thead>
           <tr>
             <th colSpan={2} scope="col">
-              {runLabel(result.runs[left])}
+              {compareLabels(result)[left]}
             </th>
             <th colSpan={2} scope="col">
-              {runLabel(result.runs[right])}
+              {compareLabels(result)[right]}
             </th>
           </tr>
         </thead>
@@ -77,6 +80,7 @@ export function SourceDiff(props: {
 /** Which run a side of the diff shows. */
 function RunPicker(props: {
   runs: ReadonlyArray<Mlops.IRunSummary>;
+  labels: ReadonlyArray<string>;
   value: number;
   onChange: (index: number) => void;
   label: string;
@@ -90,7 +94,7 @@ function RunPicker(props: {
     >
       {props.runs.map((run, i) => (
         <option key={run.id} value={i}>
-          {`${runLabel(run)} (${shortId(run.id)})`}
+          {`${props.labels[i]} (${shortId(run.id)})`}
         </option>
       ))}
     </select>

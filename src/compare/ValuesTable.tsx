@@ -1,10 +1,9 @@
 import React from 'react';
 
-import { runLabel } from '../format';
 import { Mlops } from '../types';
 import { DiffersMarker } from './DiffersMarker';
 import { Swatch } from './RunList';
-import { valueText } from './values';
+import { compareLabels, valueText } from './values';
 
 /** Parameters and metrics of the runs side by side; differing rows are marked. */
 export function ValuesTable(props: {
@@ -23,7 +22,7 @@ export function ValuesTable(props: {
           {result.runs.map((run, i) => (
             <th key={run.id} scope="col" title={run.id}>
               <Swatch index={i} />
-              {runLabel(run)}
+              {compareLabels(result)[i]}
             </th>
           ))}
         </tr>

@@ -3,7 +3,23 @@
  * changes. Plain module (jest-tested).
  */
 import { formatNumber, formatValue } from '../format';
+import { labelList } from '../labels';
 import { Mlops } from '../types';
+
+const LABELS = new WeakMap<Mlops.ICompareResult, string[]>();
+
+/**
+ * The labels telling the compared runs apart (see `distinctLabels`), in the order of `runs`;
+ * computed once per comparison.
+ */
+export function compareLabels(result: Mlops.ICompareResult): string[] {
+  let labels = LABELS.get(result);
+  if (!labels) {
+    labels = labelList(result.runs);
+    LABELS.set(result, labels);
+  }
+  return labels;
+}
 
 /** What a missing value shows. */
 const MISSING = '—';

@@ -1,6 +1,7 @@
 /**
  * Widgets of a server job (a reproduction, a sweep): progress, log, cancel, request error.
  */
+import { stopIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { Mlops } from '../types';
@@ -18,7 +19,12 @@ export interface IJobView {
 export function CancelButton(props: { model: IJobView }): JSX.Element {
   const { model } = props;
   return (
-    <SmallButton disabled={model.busy} onClick={() => void model.cancel()}>
+    <SmallButton
+      variant="warn"
+      icon={stopIcon}
+      disabled={model.busy}
+      onClick={() => void model.cancel()}
+    >
       Cancel
     </SmallButton>
   );

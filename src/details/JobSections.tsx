@@ -1,3 +1,4 @@
+import { fastForwardIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { SmallButton } from '../components/buttons';
@@ -38,6 +39,7 @@ export function JobSections(props: {
             actions={
               sweep && (
                 <SmallButton
+                  icon={fastForwardIcon}
                   aria-expanded={sweepShown}
                   title="Run this code again once per combination of other parameter values"
                   onClick={() => setRerunOpen(!sweepShown)}

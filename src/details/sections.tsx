@@ -2,6 +2,7 @@
  * The sections of a run's details that show what was recorded, one component each.
  */
 import { IEditorServices } from '@jupyterlab/codeeditor';
+import { notebookIcon, refreshIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { LinkButton, SmallButton } from '../components/buttons';
@@ -9,7 +10,14 @@ import { MetricChart } from '../components/MetricChart';
 import { PanelHeader } from '../components/PanelHeader';
 import { IAlignedSeries } from '../components/series';
 import { StatusBadge } from '../components/StatusBadge';
-import { EMPTY, formatDuration, relativeToRoot, runLabel } from '../format';
+import {
+  EMPTY,
+  formatDuration,
+  formatFullTime,
+  formatTime,
+  relativeToRoot,
+  runLabel
+} from '../format';
 import { Mlops } from '../types';
 import {
   artifactRows,
@@ -33,7 +41,7 @@ export function DetailsHeader(props: {
   return (
     <PanelHeader title={runLabel(run)}>
       <StatusBadge status={run.status} errorType={run.error_type} />
-      <SmallButton minimal onClick={onRefresh}>
+      <SmallButton icon={refreshIcon} onClick={onRefresh}>
         Refresh
       </SmallButton>
     </PanelHeader>
@@ -53,8 +61,8 @@ export function RunSummary(props: {
       rows={[
         ['id', <code key="id">{run.id}</code>],
         ['experiment', run.experiment],
-        ['started', run.started_at ?? EMPTY],
-        ['ended', run.ended_at ?? EMPTY],
+        ['started', <Time key="started" iso={run.started_at} />],
+        ['ended', <Time key="ended" iso={run.ended_at} />],
         ['duration', formatDuration(run.duration)],
         ['seed', run.seed === null ? EMPTY : String(run.seed)],
         ...(original
@@ -77,6 +85,16 @@ export function RunSummary(props: {
         )
       ]}
     />
+  );
+}
+
+/** A moment in local time ("today 18:52"), its full value on hover. */
+export function Time(props: { iso: string | null }): JSX.Element {
+  const { iso } = props;
+  return (
+    <time dateTime={iso ?? undefined} title={formatFullTime(iso)}>
+      {formatTime(iso)}
+    </time>
   );
 }
 
@@ -158,6 +176,7 @@ export function NotebookSection(props: {
       <div className="jp-mlops-path">
         {relative !== null ? (
           <SmallButton
+            icon={notebookIcon}
             title={`Open ${relative}`}
             onClick={() => openNotebook(relative, run.cell_id ?? null)}
           >

@@ -1,3 +1,4 @@
+import { runIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { SmallButton } from '../components/buttons';
@@ -52,6 +53,8 @@ export function ReproduceSection(props: {
       <PinSummary pin={pin} risks={runRisks(run)} />
       <div className="jp-mlops-reproduce-actions">
         <SmallButton
+          variant="accept"
+          icon={runIcon}
           disabled={why !== null || active || model.busy || badTolerance}
           aria-describedby={why ? `${uid}-why` : undefined}
           title={

@@ -1,3 +1,4 @@
+import { launchIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { SmallButton } from '../components/buttons';
@@ -71,6 +72,7 @@ export function VerdictView(props: {
       )}
       {reproductionId && (
         <SmallButton
+          icon={launchIcon}
           title={`Open run ${reproductionId}`}
           onClick={() => openRun(reproductionId)}
         >

@@ -15,7 +15,7 @@ export function ColumnPicker(props: { model: RunsModel }): JSX.Element {
     >
       <ColumnGroup model={model} kind="metrics" title="Metrics" />
       <ColumnGroup model={model} kind="params" title="Parameters" />
-      <SmallButton minimal onClick={() => model.setColumns(null)}>
+      <SmallButton onClick={() => model.setColumns(null)}>
         Automatic
       </SmallButton>
     </div>

@@ -4,7 +4,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { useSignal } from '../hooks';
 import { Mlops } from '../types';
 import { ColumnPicker } from './ColumnPicker';
-import { resolveColumns } from './columns';
+import { ColumnId, resolveColumns } from './columns';
 import { FilterBar } from './FilterBar';
 import { visibleWindow } from './layout';
 import { RunsModel } from './model';
@@ -19,9 +19,13 @@ import {
 } from './table';
 import { TableHeader } from './TableHeader';
 import { TableToolbar } from './TableToolbar';
+import { cellTexts, CELL_EXTRA, fontOf, textMeasure } from './measure';
+import { contentWidths, fitColumns, IFittedColumns } from './widths';
 
 interface IRunTableProps {
   readonly model: RunsModel;
+  /** Absolute path of the Jupyter server's root ('' if unknown). */
+  readonly serverRoot: string;
   readonly onOpen: (id: string) => void;
   readonly onCompare: (ids: string[]) => void;
   /** Compare the runs of a sweep; `loaded` are the ones of the sub-group. */
@@ -30,12 +34,12 @@ interface IRunTableProps {
 
 /** The grouped, virtualized, sortable run table with its filter and toolbar. */
 export function RunTable(props: IRunTableProps): JSX.Element {
-  const { model, onOpen, onCompare, onCompareSweep } = props;
+  const { model, serverRoot, onOpen, onCompare, onCompareSweep } = props;
   useSignal(model.changed);
   const [pickerOpen, setPickerOpen] = React.useState(false);
   const [scrollTop, setScrollTop] = React.useState(0);
   const scrollRef = React.useRef<HTMLDivElement>(null);
-  const { viewport, viewWidth } = useViewportSize(scrollRef);
+  const { viewport, viewWidth, font } = useViewportSize(scrollRef);
   const layout = model.layout;
   const { start, end } = visibleWindow(
     scrollTop,
@@ -50,15 +54,16 @@ export function RunTable(props: IRunTableProps): JSX.Element {
   const events = useRowFocus(scrollRef, model, onOpen);
 
   const extra = resolveColumns(model.columns, model.keys);
-  const columns = tableColumns(extra);
+  const { columns, hidden } = useFittedColumns(model, extra, viewWidth, font);
   const template = gridTemplate(columns);
   const minWidth = tableMinWidth(columns);
   const context: IRowsContext = {
     model,
     events,
     template,
-    extra,
+    columns,
     viewWidth,
+    serverRoot,
     onOpen,
     onCompareSweep
   };
@@ -86,6 +91,8 @@ export function RunTable(props: IRunTableProps): JSX.Element {
       >
         <TableHeader
           columns={columns}
+          hidden={hidden}
+          onResize={(id, width) => model.setColumnWidth(id, width)}
           template={template}
           minWidth={minWidth}
           sort={model.sort}
@@ -110,12 +117,51 @@ export function RunTable(props: IRunTableProps): JSX.Element {
   );
 }
 
-/** The height (400 until measured) and width (0 until measured) of the scrolling table. */
+/**
+ * The columns to show and their widths: sized to the loaded runs' content, fitted into the
+ * table's width, or as the user dragged them (measured again when runs or columns change).
+ */
+function useFittedColumns(
+  model: RunsModel,
+  extra: ReadonlyArray<ColumnId>,
+  viewWidth: number,
+  font: string | null
+): IFittedColumns {
+  const revision = model.revision;
+  const extraKey = extra.join('\u0000');
+  const natural = React.useMemo(() => {
+    const columns = tableColumns(
+      extraKey ? (extraKey.split('\u0000') as ColumnId[]) : []
+    );
+    const runs = model.loadedRuns();
+    return contentWidths(
+      columns,
+      id => cellTexts(model, runs, id),
+      textMeasure(font),
+      CELL_EXTRA
+    );
+    // `revision` changes with the loaded runs, which `model` reads.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [model, revision, extraKey, font]);
+  const widths = model.columnWidths;
+  return React.useMemo(
+    () => fitColumns(tableColumns(extra), natural, widths, viewWidth),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [natural, widths, viewWidth, extraKey]
+  );
+}
+
+/**
+ * The height (400 until measured), width (0 until measured) and font (null until measured) of the
+ * scrolling table.
+ */
 function useViewportSize(ref: React.RefObject<HTMLDivElement>): {
   viewport: number;
   viewWidth: number;
+  font: string | null;
 } {
   const [viewport, setViewport] = React.useState(400);
+  const [font, setFont] = React.useState<string | null>(null);
   // A sweep header keeps its button within the visible width.
   const [viewWidth, setViewWidth] = React.useState(0);
   React.useEffect(() => {
@@ -126,11 +172,12 @@ function useViewportSize(ref: React.RefObject<HTMLDivElement>): {
     const observer = new ResizeObserver(() => {
       setViewport(node.clientHeight || 400);
       setViewWidth(node.clientWidth);
+      setFont(fontOf(node));
     });
     observer.observe(node);
     return () => observer.disconnect();
   }, [ref]);
-  return { viewport, viewWidth };
+  return { viewport, viewWidth, font };
 }
 
 /**

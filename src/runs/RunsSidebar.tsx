@@ -78,7 +78,14 @@ export interface IRunsSidebarHandlers {
 
 /** The left sidebar panel of mlops-jupyter: status line and the run table. */
 export class RunsSidebar extends ReactWidget {
-  constructor(private readonly _client: MlopsClient) {
+  /**
+   * @param _serverRoot absolute path of the Jupyter server's root ('' if unknown): experiments
+   *   (notebook paths) inside it are shown relative to it
+   */
+  constructor(
+    private readonly _client: MlopsClient,
+    private readonly _serverRoot = ''
+  ) {
     super();
     this.addClass('jp-mlops-sidebar');
     this.model = new RunsModel({
@@ -115,6 +122,7 @@ export class RunsSidebar extends ReactWidget {
         <StatusView client={this._client} />
         <RunTable
           model={this.model}
+          serverRoot={this._serverRoot}
           onOpen={id => this._handlers?.openRun(id)}
           onCompare={ids => this._handlers?.compare(ids)}
           onCompareSweep={(sweepId, loaded) =>

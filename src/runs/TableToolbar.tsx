@@ -1,3 +1,8 @@
+import {
+  clearIcon,
+  filterListIcon,
+  tableRowsIcon
+} from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { SmallButton } from '../components/buttons';
@@ -15,6 +20,8 @@ export function TableToolbar(props: {
   return (
     <div className="jp-mlops-toolbar">
       <SmallButton
+        variant="accept"
+        icon={tableRowsIcon}
         disabled={selectedCount < 2}
         title={
           selectedCount < 2
@@ -26,12 +33,16 @@ export function TableToolbar(props: {
         {`Compare (${selectedCount})`}
       </SmallButton>
       {selectedCount > 0 && (
-        <SmallButton minimal onClick={() => model.clearSelection()}>
+        <SmallButton icon={clearIcon} onClick={() => model.clearSelection()}>
           Clear
         </SmallButton>
       )}
       <span className="jp-mlops-spacer" />
-      <SmallButton minimal aria-expanded={pickerOpen} onClick={onTogglePicker}>
+      <SmallButton
+        icon={filterListIcon}
+        aria-expanded={pickerOpen}
+        onClick={onTogglePicker}
+      >
         Columns
       </SmallButton>
     </div>

@@ -4,6 +4,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { MlopsClient } from '../client';
 import { ApiError, describeError, IErrorDescription } from '../errors';
+import { distinctLabels } from '../labels';
 import { groupSweeps, PageRow } from '../sweep/groups';
 import { IRunGroup, IRunsModel, ISort } from '../tokens';
 import { Mlops } from '../types';
@@ -105,6 +106,13 @@ export class RunsModel implements IRunsModel, IDisposable {
   get columns(): ColumnId[] | null {
     return this._columns;
   }
+  get columnWidths(): { readonly [id: string]: number } {
+    return this._widths;
+  }
+  /** Changes whenever loaded runs change (for what is computed from them, e.g. widths). */
+  get revision(): number {
+    return this._revision;
+  }
   get loading(): boolean {
     return this._loading;
   }
@@ -125,6 +133,23 @@ export class RunsModel implements IRunsModel, IDisposable {
     const state = this._groups[group];
     const page = state?.pages.get(Math.floor(offset / this._pageSize));
     return page?.rows[offset % this._pageSize];
+  }
+
+  /**
+   * The label of a run telling it apart from the other loaded runs of its experiment group
+   * (see `distinctLabels`); computed once per group until its pages change.
+   */
+  labelOf(run: Mlops.IRunSummary): string {
+    let labels = this._labels.get(run.experiment);
+    if (!labels) {
+      const group = this._groups.find(g => g.name === run.experiment);
+      const runs = group
+        ? [...group.pages.values()].flatMap(page => page.rows.map(e => e.run))
+        : [run];
+      labels = distinctLabels(runs);
+      this._labels.set(run.experiment, labels);
+    }
+    return labels.get(run.id) ?? distinctLabels([run]).get(run.id)!;
   }
 
   /** What a row of the layout shows: a run or a sweep's header (undefined while loading). */
@@ -229,6 +254,39 @@ export class RunsModel implements IRunsModel, IDisposable {
     this._relayout();
     this._changed.emit();
     this._loadVisible();
+  }
+
+  /** The runs of the loaded pages, at most `limit` (for sizing columns to their content). */
+  loadedRuns(limit = 2000): Mlops.IRunSummary[] {
+    const runs: Mlops.IRunSummary[] = [];
+    for (const group of this._groups) {
+      for (const page of group.pages.values()) {
+        for (const entry of page.rows) {
+          if (runs.length >= limit) {
+            return runs;
+          }
+          runs.push(entry.run);
+        }
+      }
+    }
+    return runs;
+  }
+
+  /** Set the widths the user gave columns, by id (replaces them all). */
+  setColumnWidths(widths: { readonly [id: string]: number }): void {
+    this._widths = { ...widths };
+    this._changed.emit();
+  }
+
+  /** Set the width the user dragged a column to; null goes back to its content's width. */
+  setColumnWidth(id: string, width: number | null): void {
+    const widths = { ...this._widths };
+    if (width === null) {
+      delete widths[id];
+    } else {
+      widths[id] = width;
+    }
+    this.setColumnWidths(widths);
   }
 
   /** Set the column choice (null: automatic). */
@@ -344,6 +402,8 @@ export class RunsModel implements IRunsModel, IDisposable {
     });
     this._lastQuery = query;
     this._groups = groups;
+    this._labels.clear();
+    this._revision += 1;
     this._version = version;
     this._filterError = null;
     this._error = null;
@@ -424,6 +484,8 @@ export class RunsModel implements IRunsModel, IDisposable {
           );
           const before = current.pages.get(ref.page);
           current.pages.set(ref.page, loaded);
+          this._labels.delete(group.name);
+          this._revision += 1;
           this._keys = mergeKeys(this._keys, collectKeys(page.runs));
           if (
             (before?.display?.length ?? null) !==
@@ -451,6 +513,8 @@ export class RunsModel implements IRunsModel, IDisposable {
   private readonly _collapsed = new Set<string>();
   private readonly _collapsedSweeps = new Set<string>();
   private readonly _inFlight = new Set<string>();
+  /** Labels of the loaded runs by experiment (cleared when pages change). */
+  private readonly _labels = new Map<string, Map<string, string>>();
   private _filter = '';
   private _filterError: string | null = null;
   private _error: IErrorDescription | null = null;
@@ -460,6 +524,8 @@ export class RunsModel implements IRunsModel, IDisposable {
   private _selected: string[] = [];
   private _keys: IColumnKeys = { params: [], metrics: [] };
   private _columns: ColumnId[] | null = null;
+  private _widths: { [id: string]: number } = {};
+  private _revision = 0;
   private _loading = true;
   private _version: string | null = null;
   private _dirty = true;

@@ -5,7 +5,12 @@
 import React from 'react';
 
 import { StatusBadge } from '../components/StatusBadge';
-import { formatDuration, formatStarted, runLabel } from '../format';
+import {
+  experimentText,
+  formatDuration,
+  formatFullTime,
+  formatTime
+} from '../format';
 import { ISweepHeader, sweepLabel } from '../sweep/groups';
 import { MAX_COMPARED_RUNS } from '../sweep/sweeps';
 import { IRunGroup } from '../tokens';
@@ -13,7 +18,7 @@ import { Mlops } from '../types';
 import { columnValue, ColumnId } from './columns';
 import { RunsModel } from './model';
 import { INestedRun, reproductionText } from './nesting';
-import { nameIndent, ROW_HEIGHT } from './table';
+import { IColumnDef, nameIndent, ROW_HEIGHT } from './table';
 
 /** What the table does when a row gets the focus or a key. */
 export interface IRowEvents {
@@ -33,10 +38,12 @@ export interface IRowsContext {
   readonly events: IRowEvents;
   /** The grid template of the columns. */
   readonly template: string;
-  /** The parameter and metric columns. */
-  readonly extra: ReadonlyArray<ColumnId>;
+  /** The visible columns, in order. */
+  readonly columns: ReadonlyArray<IColumnDef>;
   /** Visible width of the table (0: unknown). */
   readonly viewWidth: number;
+  /** Absolute path of the Jupyter server's root ('' if unknown): experiments are shown below it. */
+  readonly serverRoot: string;
   readonly onOpen: (id: string) => void;
   readonly onCompareSweep?: (sweepId: string, loaded: string[]) => void;
 }
@@ -123,6 +130,7 @@ function GroupHeader(props: {
   const { context, group, index } = props;
   const { model, events } = context;
   const toggle = () => model.toggleGroup(group.name);
+  const text = experimentText(group.name, context.serverRoot);
   return (
     <div
       role="row"
@@ -139,8 +147,11 @@ function GroupHeader(props: {
         <span className="jp-mlops-caret" aria-hidden="true">
           {group.collapsed ? '▸' : '▾'}
         </span>
-        <span className="jp-mlops-group-name" title={group.name}>
-          {group.name}
+        <span className="jp-mlops-group-name" title={text.title}>
+          {text.head && (
+            <span className="jp-mlops-group-head">{text.head}</span>
+          )}
+          <span className="jp-mlops-group-tail">{text.tail}</span>
         </span>
         <span className="jp-mlops-group-count">{group.total}</span>
       </span>
@@ -231,7 +242,7 @@ function LoadingRow(props: {
   );
 }
 
-/** A run: checkbox, status, name (indented when nested), start, duration, chosen columns. */
+/** A run: one cell per visible column (checkbox, status, name, start, duration, chosen ones). */
 function RunRow(props: {
   context: IRowsContext;
   entry: INestedRun;
@@ -243,9 +254,8 @@ function RunRow(props: {
   const { model, events, onOpen } = context;
   const run = entry.run;
   const selected = model.selected.includes(run.id);
-  const label = runLabel(run);
+  const label = model.labelOf(run);
   const nesting = reproductionText(entry);
-  const indent = nameIndent(entry.depth, !!inSweep);
   return (
     <div
       role="row"
@@ -264,57 +274,102 @@ function RunRow(props: {
       onDoubleClick={() => onOpen(run.id)}
       onKeyDown={e => events.keyDown(e, index, run, null)}
     >
-      <span role="gridcell" className="jp-mlops-cell">
-        <input
-          type="checkbox"
-          tabIndex={-1}
-          aria-label={`Select ${label}`}
-          checked={selected}
-          onChange={() => model.toggleSelected(run.id)}
-          onDoubleClick={e => e.stopPropagation()}
+      {context.columns.map(column => (
+        <RunCell
+          key={column.id}
+          id={column.id}
+          context={context}
+          entry={entry}
+          inSweep={inSweep}
+          label={label}
+          nesting={nesting}
+          selected={selected}
         />
-      </span>
-      <span role="gridcell" className="jp-mlops-cell">
-        <StatusBadge status={run.status} errorType={run.error_type} />
-      </span>
-      <span
-        role="gridcell"
-        className="jp-mlops-cell jp-mlops-run-name"
-        title={nesting ? `${label} (${nesting})` : undefined}
-        style={indent ? { paddingLeft: indent } : undefined}
-      >
-        {entry.depth > 0 && (
-          <span className="jp-mlops-nest-glyph" aria-hidden="true">
-            ↳{' '}
-          </span>
-        )}
-        {label}
-        {entry.detached && (
-          <span className="jp-mlops-repro-marker" aria-hidden="true">
-            ↻ reproduction
-          </span>
-        )}
-      </span>
-      <span
-        role="gridcell"
-        className="jp-mlops-cell"
-        title={run.started_at ?? ''}
-      >
-        {formatStarted(run.started_at)}
-      </span>
-      <span role="gridcell" className="jp-mlops-cell jp-mlops-num">
-        {formatDuration(run.duration)}
-      </span>
-      {context.extra.map(id => (
-        <span
-          key={id}
-          role="gridcell"
-          className="jp-mlops-cell jp-mlops-num"
-          title={`${id} = ${columnValue(run, id)}`}
-        >
-          {columnValue(run, id)}
-        </span>
       ))}
     </div>
+  );
+}
+
+/** One cell of a run's row. */
+function RunCell(props: {
+  id: string;
+  context: IRowsContext;
+  entry: INestedRun;
+  inSweep: string | null;
+  label: string;
+  nesting: string | null;
+  selected: boolean;
+}): JSX.Element {
+  const { id, context, entry, inSweep, label, nesting, selected } = props;
+  const run = entry.run;
+  switch (id) {
+    case 'select':
+      return (
+        <span role="gridcell" className="jp-mlops-cell">
+          <input
+            type="checkbox"
+            tabIndex={-1}
+            aria-label={`Select ${label}`}
+            checked={selected}
+            onChange={() => context.model.toggleSelected(run.id)}
+            onDoubleClick={e => e.stopPropagation()}
+          />
+        </span>
+      );
+    case 'status':
+      return (
+        <span role="gridcell" className="jp-mlops-cell">
+          <StatusBadge status={run.status} errorType={run.error_type} />
+        </span>
+      );
+    case 'name': {
+      const indent = nameIndent(entry.depth, !!inSweep);
+      return (
+        <span
+          role="gridcell"
+          className="jp-mlops-cell jp-mlops-run-name"
+          title={nesting ? `${label} (${nesting})` : label}
+          style={indent ? { paddingLeft: indent } : undefined}
+        >
+          {entry.depth > 0 && (
+            <span className="jp-mlops-nest-glyph" aria-hidden="true">
+              ↳{' '}
+            </span>
+          )}
+          {label}
+          {entry.detached && (
+            <span className="jp-mlops-repro-marker" aria-hidden="true">
+              ↻ reproduction
+            </span>
+          )}
+        </span>
+      );
+    }
+    case 'started':
+      return (
+        <span
+          role="gridcell"
+          className="jp-mlops-cell"
+          title={formatFullTime(run.started_at)}
+        >
+          {formatTime(run.started_at)}
+        </span>
+      );
+    case 'duration':
+      return (
+        <span role="gridcell" className="jp-mlops-cell jp-mlops-num">
+          {formatDuration(run.duration)}
+        </span>
+      );
+  }
+  const value = columnValue(run, id as ColumnId);
+  return (
+    <span
+      role="gridcell"
+      className="jp-mlops-cell jp-mlops-num"
+      title={`${id} = ${value}`}
+    >
+      {value}
+    </span>
   );
 }

@@ -23,7 +23,7 @@ export interface IColumnDef {
   readonly id: string;
   readonly title: string;
   readonly sortKey: Mlops.SortKey | null;
-  /** Pixels; 0: the flexible name column. */
+  /** Pixels; for the name column, which takes the rest of the width, its minimum. */
   readonly width: number;
 }
 
@@ -49,16 +49,27 @@ export function tableColumns(extra: ReadonlyArray<ColumnId>): IColumnDef[] {
   ];
 }
 
+/** The width of a column in the grid; the name column's is its minimum. */
+function columnWidth(column: IColumnDef): number {
+  return column.id === 'name'
+    ? Math.max(column.width, NAME_MIN_WIDTH)
+    : column.width;
+}
+
 /** The CSS grid template of the columns: fixed widths, the name column takes the rest. */
 export function gridTemplate(columns: ReadonlyArray<IColumnDef>): string {
   return columns
-    .map(c => (c.width ? `${c.width}px` : `minmax(${NAME_MIN_WIDTH}px, 1fr)`))
+    .map(c =>
+      c.id === 'name'
+        ? `minmax(${columnWidth(c)}px, 1fr)`
+        : `${columnWidth(c)}px`
+    )
     .join(' ');
 }
 
 /** The width below which the table scrolls sideways. */
 export function tableMinWidth(columns: ReadonlyArray<IColumnDef>): number {
-  return columns.reduce((sum, c) => sum + (c.width || NAME_MIN_WIDTH), 0);
+  return columns.reduce((sum, c) => sum + columnWidth(c), 0);
 }
 
 /** `aria-sort` of a column header: its order when sorted, `none` when sortable, else absent. */

@@ -1,3 +1,4 @@
+import { runIcon, tableRowsIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { SmallButton } from '../components/buttons';
@@ -94,6 +95,8 @@ export function SweepSection(props: {
             {combinationsText(check.count)}
           </span>
           <SmallButton
+            variant="accept"
+            icon={runIcon}
             type="submit"
             disabled={!canStart || model.busy}
             aria-describedby={
@@ -200,6 +203,7 @@ function SweepJob(props: {
       {sweep && <SweepExecutions sweep={sweep} openRun={openRun} />}
       {!active && compare && runIds.length >= 2 && (
         <SmallButton
+          icon={tableRowsIcon}
           title={
             runIds.length > MAX_COMPARED_RUNS
               ? `Compare the first ${MAX_COMPARED_RUNS} of ${runIds.length} runs`
