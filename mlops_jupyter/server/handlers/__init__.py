@@ -9,6 +9,7 @@ from __future__ import annotations
 from .base import BaseHandler
 from .jobs import JobHandler, JobsHandler, ReproduceHandler, SweepHandler, SweepsHandler
 from .runs import (
+    ArtifactHandler,
     CompareHandler,
     ExperimentsHandler,
     MetricSeriesHandler,
@@ -29,6 +30,7 @@ ROUTES: list[tuple[str, type[BaseHandler]]] = [
     ("runs", RunsHandler),
     (r"runs/(?P<run_id>[^/]+)", RunHandler),
     (r"runs/(?P<run_id>[^/]+)/blobs/(?P<kind>[^/]+)", RunBlobHandler),
+    (r"runs/(?P<run_id>[^/]+)/artifacts/(?P<ref>[^/]+)", ArtifactHandler),
     (r"runs/(?P<run_id>[^/]+)/metrics", RunMetricsHandler),
     # Metric keys may hold "/" (sent as %2F or as is) or spaces.
     (r"runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricSeriesHandler),
