@@ -11,7 +11,7 @@ from typing import Any
 from .models import Run, dumps_strict, json_safe
 from .query import run_summary
 
-__all__ = ["compare_runs", "diff_packages", "value_rows"]
+__all__ = ["compare_runs", "diff_packages", "input_rows", "value_rows"]
 
 _ABSENT = object()
 
@@ -45,6 +45,35 @@ def value_rows(mappings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "differs": _differs(raw),
             }
         )
+    return rows
+
+
+def input_rows(runs: Sequence[Run]) -> list[dict[str, Any]]:
+    """Align the inputs of several runs by path: what each run read and whether it changed.
+
+    Args:
+        runs: The runs, in display order.
+
+    Returns:
+        One ``{"path", "values", "status"}`` per input path of any run, sorted by path;
+        ``values`` has one entry per run: the input's sha256 (a remote object's version when it
+        was not hashed, "" when neither is known), None where the run did not read it;
+        ``status`` is ``"same"`` (every run read the same content), ``"changed"`` (every run
+        read it, not all the same content) or ``"only"`` (some runs did not read it).
+    """
+    by_run = [
+        {record.path: record.sha256 or record.version or "" for record in r.inputs} for r in runs
+    ]
+    rows = []
+    for path in sorted({p for inputs in by_run for p in inputs}):
+        values = [inputs.get(path) for inputs in by_run]
+        if any(v is None for v in values):
+            status = "only"
+        elif len(set(values)) > 1:
+            status = "changed"
+        else:
+            status = "same"
+        rows.append({"path": path, "values": values, "status": status})
     return rows
 
 
@@ -92,8 +121,9 @@ def compare_runs(runs: Sequence[Run]) -> dict[str, Any]:
 
     Returns:
         A strict-JSON-ready dict: ``runs`` (summaries), ``params`` and ``metrics`` (see
-        :func:`value_rows`), ``sources`` (the tracked cell of each run), ``notebooks``
-        (``{"path", "snapshot_sha256"}`` or None per run), and ``env`` with ``python``,
+        :func:`value_rows`), ``inputs`` (see :func:`input_rows`), ``sources`` (the tracked
+        cell of each run), ``notebooks`` (``{"path", "snapshot_sha256"}`` or None per run),
+        and ``env`` with ``python``,
         ``platform`` and ``git`` (``{"values", "differs"}``), ``packages_by_run`` (one
         :func:`diff_packages` per run after the first, against the first), ``packages``
         (the first of those, or empty), and ``packages_known`` (per run, whether its
@@ -118,6 +148,7 @@ def compare_runs(runs: Sequence[Run]) -> dict[str, Any]:
         "runs": [run_summary(r) for r in runs],
         "params": value_rows([r.params for r in runs]),
         "metrics": value_rows([r.metrics for r in runs]),
+        "inputs": input_rows(runs),
         "sources": [r.source for r in runs],
         "notebooks": [
             None

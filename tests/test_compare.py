@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from mlops_jupyter.compare import compare_runs, diff_packages, value_rows
-from mlops_jupyter.models import GitInfo, NotebookInfo, Run
+from mlops_jupyter.compare import compare_runs, diff_packages, input_rows, value_rows
+from mlops_jupyter.models import FileRecord, GitInfo, NotebookInfo, Run
 
 
 def test_value_rows_align_keys_and_flag_differences() -> None:
@@ -83,6 +83,26 @@ def test_compare_identical_runs_differs_nowhere() -> None:
     assert result["env"]["packages"] == {"added": {}, "removed": {}, "changed": {}}
     with pytest.raises(ValueError):
         compare_runs([])
+
+
+def test_inputs_are_aligned_by_path_same_changed_or_only_in_some_runs() -> None:
+    def read(path: str, sha: str, **kw: object) -> FileRecord:
+        return FileRecord(path=path, sha256=sha, size=1, **kw)  # type: ignore[arg-type]
+
+    remote = {"kind": "url"}
+    a = run("a", inputs=[read("train.csv", "11"), read("test.csv", "22"),
+                         read("s3://b/x", "", version="v1", **remote)])  # fmt: skip
+    b = run("b", inputs=[read("train.csv", "33"), read("test.csv", "22"),
+                         read("s3://b/x", "", version="v2", **remote),
+                         read("extra.csv", "44")])  # fmt: skip
+    assert input_rows([a, b]) == [
+        {"path": "extra.csv", "values": [None, "44"], "status": "only"},
+        {"path": "s3://b/x", "values": ["v1", "v2"], "status": "changed"},
+        {"path": "test.csv", "values": ["22", "22"], "status": "same"},
+        {"path": "train.csv", "values": ["11", "33"], "status": "changed"},
+    ]
+    assert compare_runs([a, b])["inputs"] == input_rows([a, b])
+    assert input_rows([run("c"), run("d")]) == []
 
 
 def test_core_modules_import_neither_tornado_nor_ipython() -> None:
