@@ -1,4 +1,4 @@
-import { requestAPI } from './request';
+import { endpointUrl, requestAPI } from './request';
 import { Mlops } from './types';
 
 /**
@@ -81,6 +81,14 @@ export class MlopsClient {
   /** A stored blob of a run (source, notebook, git diff, environment, history). */
   blob<T = unknown>(id: string, kind: Mlops.BlobKind): Promise<T> {
     return requestAPI<T>(runPath(id, 'blobs', kind));
+  }
+
+  /**
+   * Where the browser downloads a run's artifact (by its index among the run's artifacts): the
+   * server answers it as an attachment, never shown inline.
+   */
+  artifactUrl(id: string, index: number): string {
+    return endpointUrl(runPath(id, 'artifacts', String(index)));
   }
 
   /** Side-by-side comparison of runs. */

@@ -13,6 +13,7 @@ import { addRunViews, CommandIDs } from './commands';
 import { mlopsIcon } from './icons';
 import { RunsSidebar } from './runs/RunsSidebar';
 import { connectColumnSetting } from './runs/settings';
+import { setRunOpener } from './summary/opener';
 
 const SIDEBAR_ID = 'mlops-jupyter-sidebar';
 
@@ -59,6 +60,8 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     }
 
     addRunViews(app, sidebar, editorServices);
+    // The run summary under a tracked cell opens its run here.
+    setRunOpener(id => void app.commands.execute(CommandIDs.openRun, { id }));
     if (settingRegistry) {
       connectColumnSetting(settingRegistry, sidebar, sidebarPlugin.id);
     }

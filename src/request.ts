@@ -7,6 +7,26 @@ import { ApiError } from './errors';
 export const API_NAMESPACE = 'mlops-jupyter/api';
 
 /**
+ * The absolute URL of an endpoint for the browser to fetch by itself (a download link). GET needs
+ * no XSRF token, but a server that checks one on cookie-authenticated GETs finds it in `_xsrf`,
+ * as in JupyterLab's own file downloads.
+ *
+ * @param endPoint path below `/mlops-jupyter/api/`
+ */
+export function endpointUrl(endPoint: string): string {
+  const settings = ServerConnection.makeSettings();
+  const url = new URL(
+    URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint),
+    window.location.href
+  );
+  const xsrf = document.cookie.match('\\b_xsrf=([^;]*)\\b');
+  if (xsrf) {
+    url.searchParams.append('_xsrf', xsrf[1]);
+  }
+  return url.toString();
+}
+
+/**
  * Call the mlops-jupyter REST API.
  *
  * @param endPoint path below `/mlops-jupyter/api/`

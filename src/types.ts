@@ -123,11 +123,40 @@ export namespace Mlops {
     readonly diff_truncated: boolean;
   }
 
-  export interface IInputFile {
+  /** What an input or an artifact is. */
+  export type FileKind = 'file' | 'folder' | 'url' | 'frame';
+
+  /** How an input was learnt. */
+  export type FileVia =
+    'open' | 'declared' | 'fsspec' | 'urllib' | 'source' | 'log_input';
+
+  /** A file a run read (input) or wrote (artifact); mirrors `FileRecord` of models.py. */
+  export interface IFileRecord {
+    /** Relative to the notebook's folder when inside it, else absolute; a URL; a frame's name. */
     readonly path: string;
+    /** Hex sha256 of the content ('' when not hashed: a remote object). */
     readonly sha256: string;
+    /** Bytes (a folder: of all its files; a frame: its rows). */
     readonly size: number;
+    /** Absent: 'file'. */
+    readonly kind?: FileKind;
+    /** Absent: 'full'; 'sampled' for a file over the size limit, 'none' when not hashed. */
+    readonly hashing?: 'full' | 'sampled' | 'none';
+    readonly via?: FileVia | string;
+    /** Execution count of the cell that first read it. */
+    readonly cell?: number;
+    /** Modification time when it was read (Unix seconds). */
+    readonly mtime?: number;
+    /** A remote object's ETag or version id. */
+    readonly version?: string;
+    /** How many files a folder holds. */
+    readonly files?: number;
+    readonly manifest_sha256?: string;
+    readonly profile_sha256?: string;
   }
+
+  /** Earlier name of `IFileRecord`. */
+  export type IInputFile = IFileRecord;
 
   export interface IRunError {
     readonly type: string;
@@ -144,9 +173,8 @@ export namespace Mlops {
     readonly history_out_of_order: boolean;
     readonly env: IEnvironment | null;
     readonly git: IGitInfo | null;
-    readonly inputs: IInputFile[];
-    /** Artifacts as recorded (path, sha256, size, ...). */
-    readonly artifacts: JSONValue[];
+    readonly inputs: IFileRecord[];
+    readonly artifacts: IFileRecord[];
     readonly error: IRunError | null;
     readonly stdout_tail: string | null;
     readonly stderr_tail: string | null;
@@ -192,11 +220,22 @@ export namespace Mlops {
     readonly differs: boolean;
   }
 
+  /** An input of the compared runs: what each read at that path. */
+  export interface ICompareInput {
+    readonly path: string;
+    /** Per run: sha256 (or a remote object's version, '' if unknown), null if not read. */
+    readonly values: (string | null)[];
+    /** same: equal everywhere; changed: read by all, not all equal; only: not read by some. */
+    readonly status: 'same' | 'changed' | 'only';
+  }
+
   /** `GET compare?ids=...` */
   export interface ICompareResult {
     readonly runs: IRunSummary[];
     readonly params: ICompareRow[];
     readonly metrics: ICompareRow[];
+    /** Absent from servers older than the inputs section. */
+    readonly inputs?: ICompareInput[];
     /** The tracked cell's source of each run. */
     readonly sources: string[];
     readonly notebooks: JSONValue[];
@@ -254,6 +293,12 @@ export namespace Mlops {
 
   /** The cell that raised while reproducing. */
   export interface IReproductionFailure {
+    /**
+     * The cell as a person counts the notebook's cells, from 1; 0 is papermill's injected
+     * parameters cell. Absent from older servers.
+     */
+    readonly cell?: number;
+    /** The same cell's index in the notebook as pinned, from 0. */
     readonly cell_index: number;
     readonly ename: string;
     readonly evalue: string;

@@ -2,7 +2,8 @@ import { MlopsClient, queryString } from '../client';
 import { requestAPI } from '../request';
 
 jest.mock('../request', () => ({
-  requestAPI: jest.fn(() => Promise.resolve({}))
+  requestAPI: jest.fn(() => Promise.resolve({})),
+  endpointUrl: (path: string) => `http://lab/mlops-jupyter/api/${path}`
 }));
 
 const mocked = requestAPI as jest.MockedFunction<typeof requestAPI>;
@@ -22,6 +23,12 @@ describe('MlopsClient', () => {
     });
     expect(mocked).toHaveBeenCalledWith(
       'runs?filter=params.lr%20%3C%200.1%20and%20name%20~%20%22a%26b%22&sort=metrics.a%2Fb&order=desc&limit=200&offset=0&experiment=nb%2Fx%20y.ipynb'
+    );
+  });
+
+  it('links an artifact by its index, every part encoded', () => {
+    expect(client.artifactUrl('r/1', 2)).toBe(
+      'http://lab/mlops-jupyter/api/runs/r%2F1/artifacts/2'
     );
   });
 

@@ -7,6 +7,7 @@ import { PanelHeader } from '../components/PanelHeader';
 import { describeError, IErrorDescription } from '../errors';
 import { Mlops } from '../types';
 import { EnvDiff } from './EnvDiff';
+import { InputsDiff } from './InputsDiff';
 import { MetricCharts } from './MetricCharts';
 import { NotebookDiff } from './NotebookDiff';
 import { ParallelCoordinates } from './ParallelCoordinates';
@@ -96,6 +97,10 @@ function Comparison(props: {
           Only differences
         </label>
         <ValuesTable result={result} onlyDiffs={onlyDiffs} />
+      </section>
+      <section aria-label="Inputs diff">
+        <h3>Inputs</h3>
+        <InputsDiff result={result} />
       </section>
       <section aria-label="Metric charts">
         <h3>Metrics by step</h3>

@@ -1,5 +1,7 @@
 import React from 'react';
 
+import { Breakable } from '../components/Breakable';
+
 import { Mlops } from '../types';
 import { DiffersMarker } from './DiffersMarker';
 import { compareLabels, describeEnvValue, packageChanges } from './values';
@@ -10,7 +12,10 @@ export function EnvDiff(props: { result: Mlops.ICompareResult }): JSX.Element {
   const env = result.env;
   return (
     <div className="jp-mlops-env-diff">
-      <table className="jp-mlops-compare-table" aria-label="Environment">
+      <table
+        className="jp-mlops-compare-table jp-mlops-fixed-keys"
+        aria-label="Environment"
+      >
         <thead>
           <tr>
             <th scope="col">environment</th>
@@ -46,7 +51,9 @@ function EnvRow(props: {
         {label}
       </th>
       {runs.map((run, i) => (
-        <td key={run.id}>{describeEnvValue(values?.values?.[i])}</td>
+        <td key={run.id}>
+          <Breakable text={describeEnvValue(values?.values?.[i])} />
+        </td>
       ))}
     </tr>
   );
@@ -65,7 +72,10 @@ function PackageChanges(props: { result: Mlops.ICompareResult }): JSX.Element {
       {changes.length === 0 ? (
         <div className="jp-mlops-muted">Same packages and versions.</div>
       ) : (
-        <table className="jp-mlops-compare-table" aria-label="Package changes">
+        <table
+          className="jp-mlops-compare-table jp-mlops-fixed-keys"
+          aria-label="Package changes"
+        >
           <thead>
             <tr>
               <th scope="col">package</th>

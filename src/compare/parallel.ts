@@ -102,3 +102,103 @@ export function runPolylines(
   }
   return lines;
 }
+
+/** A brushed range of an axis, in its values: `[low, high]`. */
+export type Brush = readonly [number, number];
+
+/**
+ * The value range of a brush dragged from `y0` to `y1` (pixels from the top of an axis of
+ * `height` pixels), low first.
+ */
+export function brushRange(
+  axis: IAxis,
+  y0: number,
+  y1: number,
+  height: number
+): Brush {
+  const value = (y: number) => {
+    const t = 1 - Math.min(height, Math.max(0, y)) / height;
+    return axis.max === axis.min
+      ? axis.min
+      : axis.min + t * (axis.max - axis.min);
+  };
+  const [a, b] = [value(y0), value(y1)];
+  return a <= b ? [a, b] : [b, a];
+}
+
+/**
+ * Which runs every brush keeps: a run is highlighted when its value on each brushed axis lies in
+ * the brush (a run without a value there is not). No brush highlights every run.
+ */
+export function brushedRuns(
+  axes: ReadonlyArray<IAxis>,
+  brushes: ReadonlyMap<string, Brush>,
+  runCount: number
+): boolean[] {
+  return Array.from({ length: runCount }, (_, r) =>
+    axes.every(axis => {
+      const brush = brushes.get(axis.id);
+      if (!brush) {
+        return true;
+      }
+      const value = axis.values[r];
+      // A flat axis maps every value to the middle: a brush over it keeps them all.
+      return value !== null && value >= brush[0] && value <= brush[1];
+    })
+  );
+}
+
+/** An axis label as drawn: cut to what fits, on the first or the second line. */
+export interface IAxisLabel {
+  readonly text: string;
+  /** 0: just above the axis, 1: one line higher (neighbours that would overlap alternate). */
+  readonly row: 0 | 1;
+}
+
+/**
+ * Lay the axis labels out so that they never overlap: a label wider than the space between axes
+ * alternates lines with its neighbours, and is cut (with `…`) to twice that space; the full label
+ * is the axis' tooltip.
+ *
+ * @param step pixels between two axes
+ * @param charWidth the average width of a character
+ */
+export function axisLabels(
+  labels: ReadonlyArray<string>,
+  step: number,
+  charWidth = 7
+): IAxisLabel[] {
+  const fits = (text: string, room: number) => text.length * charWidth <= room;
+  const crowded = labels.some(label => !fits(label, step - 8));
+  const room = crowded ? 2 * step - 8 : step - 8;
+  const max = Math.max(3, Math.floor(room / charWidth));
+  return labels.map((label, i) => ({
+    text: label.length > max ? `${label.slice(0, max - 1)}…` : label,
+    row: crowded ? ((i % 2) as 0 | 1) : 0
+  }));
+}
+
+/**
+ * Stops of the colour scale (viridis up to 90 %): dark violet for low values, yellow-green for
+ * high ones (viridis' last, light yellow, hardly shows on a light theme).
+ */
+const SCALE = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [189, 223, 38]
+];
+
+/** The colour of `value` on a scale from `min` to `max` (a flat scale is its middle). */
+export function scaleColor(value: number, min: number, max: number): string {
+  const t =
+    max === min ? 0.5 : Math.min(1, Math.max(0, (value - min) / (max - min)));
+  const x = t * (SCALE.length - 1);
+  const i = Math.min(SCALE.length - 2, Math.floor(x));
+  const f = x - i;
+  const [r, g, b] = SCALE[i].map((c, k) =>
+    Math.round(c + f * (SCALE[i + 1][k] - c))
+  );
+  return `rgb(${r}, ${g}, ${b})`;
+}

@@ -80,3 +80,43 @@ export function packageChanges(
     )
   ].sort((a, b) => a[0].localeCompare(b[0]));
 }
+
+/**
+ * Where each run's bar lies on a common scale from zero (in percent of the track): bars of
+ * negative values go left of the zero line, positive ones right of it.
+ */
+export function barGeometry(values: ReadonlyArray<number | null>): {
+  /** Where zero is on the track, in percent. */
+  readonly zero: number;
+  readonly bars: ({ readonly left: number; readonly width: number } | null)[];
+} {
+  const finite = values.filter((v): v is number => v !== null);
+  const low = Math.min(0, ...finite);
+  const high = Math.max(0, ...finite);
+  const span = high - low || 1;
+  const at = (v: number) => ((v - low) / span) * 100;
+  const zero = at(0);
+  return {
+    zero,
+    bars: values.map(v =>
+      v === null
+        ? null
+        : { left: Math.min(zero, at(v)), width: Math.abs(at(v) - zero) }
+    )
+  };
+}
+
+/**
+ * An input's status in words: `same`, `changed`, or which runs read it
+ * (`only logreg · C=1, logreg · C=5`).
+ */
+export function inputStatusText(
+  input: Mlops.ICompareInput,
+  labels: ReadonlyArray<string>
+): string {
+  if (input.status !== 'only') {
+    return input.status;
+  }
+  const readers = labels.filter((_, i) => input.values[i] !== null);
+  return `only ${readers.join(', ')}`;
+}

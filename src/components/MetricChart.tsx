@@ -36,16 +36,27 @@ interface IMetricChartProps {
   readonly height?: number;
 }
 
+/** A value in the legend: about 4 significant digits, a dash where there is none. */
+function legendValue(_u: uPlot, value: number | null): string {
+  return value === null || value === undefined ? '—' : formatNumber(value);
+}
+
 /**
  * One metric of several runs overlaid, step on x, drawn by uPlot on a canvas. The canvas carries
  * an accessible label; the values are also in the compare table.
+ *
+ * Hovering shows each run's value at the nearest step it has a value for (runs logged at other
+ * steps leave gaps, which uPlot's legend would show as `--`). New data for the same runs (a live
+ * view) is set into the existing plot rather than drawing a new one.
  */
 export function MetricChart(props: IMetricChartProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
+  const plotRef = React.useRef<uPlot | null>(null);
   const { title, labels, data } = props;
   const height = props.height ?? 200;
   // Rebuilt when the labels' text changes, not when a caller passes an equal new array.
   const labelKey = JSON.stringify(labels);
+  const few = data.steps.length <= 30;
 
   React.useEffect(() => {
     const names = JSON.parse(labelKey) as string[];
@@ -67,24 +78,30 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
       {
         width,
         height,
-        legend: { show: true },
-        cursor: { drag: { x: true, y: false } },
+        legend: { show: true, live: true },
+        cursor: {
+          drag: { x: true, y: false },
+          // Gaps (null) are skipped: the legend shows the nearest value of each run.
+          hover: { skip: [null, undefined], prox: Infinity }
+        },
         scales: { x: { time: false } },
         axes: [{ ...axis, label: 'step' }, { ...axis }],
         series: [
-          { label: 'step' },
+          { label: 'step', value: legendValue },
           ...names.map((label, i) => ({
             label,
             stroke: runColor(i),
             width: 1.5,
             spanGaps: true,
-            points: { show: data.steps.length <= 30 }
+            value: legendValue,
+            points: { show: few }
           }))
         ]
       },
-      [data.steps, ...data.values] as uPlot.AlignedData,
+      [[], ...names.map(() => [])] as unknown as uPlot.AlignedData,
       node
     );
+    plotRef.current = plot;
     const canvas = node.querySelector('canvas');
     canvas?.setAttribute('role', 'img');
     canvas?.setAttribute('aria-label', `Chart of ${title} by step`);
@@ -97,9 +114,14 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
     observer.observe(node);
     return () => {
       observer.disconnect();
+      plotRef.current = null;
       plot.destroy();
     };
-  }, [title, labelKey, data, height]);
+  }, [title, labelKey, height, few]);
+
+  React.useEffect(() => {
+    plotRef.current?.setData([data.steps, ...data.values] as uPlot.AlignedData);
+  }, [data, title, labelKey, height, few]);
 
   return (
     <figure className="jp-mlops-chart">

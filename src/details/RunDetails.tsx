@@ -153,7 +153,10 @@ function RunDetailsView(
       />
       <GitSection git={run.git} />
       <EnvironmentSection env={run.env} />
-      <FilesSection run={run} />
+      <FilesSection
+        run={run}
+        artifactUrl={index => context.client.artifactUrl(run.id, index)}
+      />
       {(run.stdout_tail || run.stderr_tail) && (
         <OutputSection stdout={run.stdout_tail} stderr={run.stderr_tail} />
       )}

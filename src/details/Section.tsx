@@ -1,5 +1,6 @@
 import React from 'react';
 
+import { Breakable } from '../components/Breakable';
 import { EMPTY } from '../format';
 
 /** A collapsible section of a run's details, open unless said otherwise. */
@@ -18,7 +19,10 @@ export function Section(props: {
   );
 }
 
-/** A two-column key/value table; every value is text. */
+/**
+ * A two-column key/value table; every value is text. The key column has a fixed width and long
+ * text values wrap at their separators.
+ */
 export function KeyValues(props: {
   rows: [string, React.ReactNode][];
   label: string;
@@ -27,12 +31,14 @@ export function KeyValues(props: {
     return <div className="jp-mlops-muted">{EMPTY}</div>;
   }
   return (
-    <table className="jp-mlops-kv" aria-label={props.label}>
+    <table className="jp-mlops-kv jp-mlops-kv-fixed" aria-label={props.label}>
       <tbody>
         {props.rows.map(([key, value], i) => (
           <tr key={`${key}:${i}`}>
             <th scope="row">{key}</th>
-            <td>{value}</td>
+            <td>
+              {typeof value === 'string' ? <Breakable text={value} /> : value}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -115,28 +115,92 @@ export function packageRows(env: Mlops.IEnvironment | null): TextRow[] {
   );
 }
 
-/** Declared input files: size and the start of their sha256. */
-export function inputRows(
-  inputs: ReadonlyArray<Mlops.IInputFile> | null
-): TextRow[] {
-  return (inputs ?? []).map(input => [
-    input.path,
-    `${formatBytes(input.size)} · sha256 ${input.sha256.slice(0, 12)}`
-  ]);
+/** How an input was learnt, in words. */
+const VIA: { readonly [via: string]: string } = {
+  open: 'opened',
+  declared: '--input',
+  fsspec: 'fsspec',
+  urllib: 'urllib',
+  source: 'in the source',
+  log_input: 'log_input'
+};
+
+/** An input as the details show it: one text per column. */
+export interface IInputRow {
+  readonly path: string;
+  /** `file`, `folder`, `url` or `frame`. */
+  readonly kind: string;
+  /** The cell that first read it: `[3]`, or '' when unknown. */
+  readonly cell: string;
+  /** `2 KiB`, `4096 files · 46 MiB`, `150 rows`. */
+  readonly size: string;
+  /** `0123456789ab`, `sampled 0123456789ab`, `not hashed · version "9b2c…"`. */
+  readonly hash: string;
+  /** How it was learnt (`opened`, `--input`, …). */
+  readonly via: string;
+  /** When the file was last modified before it was read, as a Unix time, or null. */
+  readonly mtime: number | null;
 }
 
-/** Stored artifacts: path (or `#n`), size and the start of their sha256 when recorded. */
+/** The inputs of a run, as recorded: what, where from, how big, which content. */
+export function inputRows(
+  inputs: ReadonlyArray<Mlops.IFileRecord> | null
+): IInputRow[] {
+  return (inputs ?? []).map(input => {
+    const kind = input.kind ?? 'file';
+    const size =
+      kind === 'frame'
+        ? `${input.size} rows`
+        : kind === 'folder' && typeof input.files === 'number'
+          ? `${input.files} files · ${formatBytes(input.size)}`
+          : formatBytes(input.size);
+    const prefix = (input.sha256 ?? '').slice(0, 12);
+    const version = input.version ? `version ${input.version}` : '';
+    const hash =
+      input.hashing === 'none' || !prefix
+        ? ['not hashed', version].filter(Boolean).join(' · ')
+        : input.hashing === 'sampled'
+          ? `sampled ${prefix}`
+          : prefix;
+    return {
+      path: input.path,
+      kind,
+      cell: typeof input.cell === 'number' ? `[${input.cell}]` : '',
+      size,
+      hash,
+      via: input.via ? (VIA[input.via] ?? input.via) : '',
+      mtime: typeof input.mtime === 'number' ? input.mtime : null
+    };
+  });
+}
+
+/** An artifact as the details show it. */
+export interface IArtifactRow {
+  readonly path: string;
+  /** Its index among the run's artifacts: what the download asks for. */
+  readonly index: number;
+  /** The file name a download is saved as. */
+  readonly fileName: string;
+  readonly size: string;
+  readonly hash: string;
+}
+
+/** The stored artifacts of a run: path, size, the start of their sha256. */
 export function artifactRows(
-  artifacts: ReadonlyArray<Mlops.JSONValue> | null
-): TextRow[] {
-  return (artifacts ?? []).map((artifact, i) => {
-    const a = (artifact ?? {}) as { [k: string]: Mlops.JSONValue };
-    const path = typeof a.path === 'string' ? a.path : `#${i + 1}`;
-    return [
+  artifacts: ReadonlyArray<Mlops.IFileRecord> | null
+): IArtifactRow[] {
+  return (artifacts ?? []).map((artifact, index) => {
+    const path =
+      typeof artifact?.path === 'string' ? artifact.path : `#${index + 1}`;
+    return {
       path,
-      typeof a.size === 'number'
-        ? `${formatBytes(a.size)}${typeof a.sha256 === 'string' ? ` · sha256 ${a.sha256.slice(0, 12)}` : ''}`
-        : formatValue(artifact)
-    ];
+      index,
+      fileName:
+        path.replace(/\\/g, '/').replace(/\/+$/, '').split('/').pop() ||
+        'artifact',
+      size: formatBytes(artifact?.size),
+      hash:
+        typeof artifact?.sha256 === 'string' ? artifact.sha256.slice(0, 12) : ''
+    };
   });
 }

@@ -2,9 +2,14 @@
  * The sections of a run's details that show what was recorded, one component each.
  */
 import { IEditorServices } from '@jupyterlab/codeeditor';
-import { notebookIcon, refreshIcon } from '@jupyterlab/ui-components';
+import {
+  downloadIcon,
+  notebookIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { Breakable } from '../components/Breakable';
 import { LinkButton, SmallButton } from '../components/buttons';
 import { MetricChart } from '../components/MetricChart';
 import { PanelHeader } from '../components/PanelHeader';
@@ -23,6 +28,8 @@ import {
   artifactRows,
   environmentRows,
   gitRows,
+  IArtifactRow,
+  IInputRow,
   inputRows,
   metricRows,
   notebookRows,
@@ -225,18 +232,127 @@ export function EnvironmentSection(props: {
   );
 }
 
-/** Declared inputs and stored artifacts; folded when there are none. */
-export function FilesSection(props: { run: Mlops.IRun }): JSX.Element {
-  const { run } = props;
+/** What the run read and what it stored; folded when there is neither. */
+export function FilesSection(props: {
+  run: Mlops.IRun;
+  /** Where the browser downloads the artifact at an index. */
+  artifactUrl: (index: number) => string;
+}): JSX.Element {
+  const { run, artifactUrl } = props;
+  const inputs = inputRows(run.inputs);
+  const artifacts = artifactRows(run.artifacts);
   return (
     <Section
       title="Inputs and artifacts"
-      open={run.inputs.length + run.artifacts.length > 0}
+      open={inputs.length + artifacts.length > 0}
     >
-      <KeyValues label="Inputs" rows={inputRows(run.inputs)} />
-      <h4>Artifacts</h4>
-      <KeyValues label="Artifacts" rows={artifactRows(run.artifacts)} />
+      <h4>{`Inputs (${inputs.length})`}</h4>
+      {inputs.length === 0 ? (
+        <div className="jp-mlops-muted">No input recorded.</div>
+      ) : (
+        <InputsTable rows={inputs} />
+      )}
+      <h4>{`Artifacts (${artifacts.length})`}</h4>
+      {artifacts.length === 0 ? (
+        <div className="jp-mlops-muted">No artifact stored.</div>
+      ) : (
+        <ArtifactsTable rows={artifacts} artifactUrl={artifactUrl} />
+      )}
     </Section>
+  );
+}
+
+/** The inputs: path, kind, the cell that read it, size, hash, how it was learnt, its time. */
+function InputsTable(props: { rows: IInputRow[] }): JSX.Element {
+  return (
+    <table
+      className="jp-mlops-compare-table jp-mlops-files"
+      aria-label="Inputs"
+    >
+      <thead>
+        <tr>
+          <th scope="col">path</th>
+          <th scope="col">kind</th>
+          <th scope="col" title="The cell that first read it">
+            cell
+          </th>
+          <th scope="col">size</th>
+          <th scope="col">sha256</th>
+          <th scope="col">learnt by</th>
+          <th scope="col">modified</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row, i) => (
+          <tr key={`${row.path}:${i}`} data-path={row.path}>
+            <th scope="row">
+              <Breakable text={row.path} />
+            </th>
+            <td>{row.kind}</td>
+            <td className="jp-mlops-num">{row.cell}</td>
+            <td className="jp-mlops-num">{row.size}</td>
+            <td>
+              <code>{row.hash}</code>
+            </td>
+            <td>{row.via}</td>
+            <td>
+              {row.mtime !== null && (
+                <Time iso={new Date(row.mtime * 1000).toISOString()} />
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The artifacts, each with a download link (saved as a file, never shown in the browser). */
+function ArtifactsTable(props: {
+  rows: IArtifactRow[];
+  artifactUrl: (index: number) => string;
+}): JSX.Element {
+  return (
+    <table
+      className="jp-mlops-compare-table jp-mlops-files"
+      aria-label="Artifacts"
+    >
+      <thead>
+        <tr>
+          <th scope="col">path</th>
+          <th scope="col">size</th>
+          <th scope="col">sha256</th>
+          <th scope="col">
+            <span className="jp-mlops-visually-hidden">download</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map(row => (
+          <tr key={row.index} data-path={row.path}>
+            <th scope="row">
+              <Breakable text={row.path} />
+            </th>
+            <td className="jp-mlops-num">{row.size}</td>
+            <td>
+              <code>{row.hash}</code>
+            </td>
+            <td>
+              <a
+                className="jp-mlops-download"
+                href={props.artifactUrl(row.index)}
+                download={row.fileName}
+                title={`Download ${row.path}`}
+                aria-label={`Download ${row.path}`}
+              >
+                <downloadIcon.react tag="span" elementSize="small" />
+                Download
+              </a>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

@@ -149,8 +149,9 @@ export function verdictMetricRows(
 }
 
 /**
- * Where and how a reproduction failed: `cell index 3: ValueError: bad input` (the server counts
- * the pinned notebook's cells from 0, while the progress counts from 1: say "index").
+ * Where and how a reproduction failed: `cell 3: ValueError: bad input`, the cell counted as a
+ * person counts the notebook's cells (from 1; `cell 0` is papermill's injected parameters cell).
+ * An older server gives only the index from 0, which is one less.
  */
 export function failureText(
   failure: Mlops.IReproductionFailure | null | undefined
@@ -159,7 +160,11 @@ export function failureText(
     return EMPTY;
   }
   const error = [failure.ename, failure.evalue].filter(Boolean).join(': ');
-  return `cell index ${failure.cell_index}: ${error || 'error'}`;
+  const cell =
+    typeof failure.cell === 'number' ? failure.cell : failure.cell_index + 1;
+  const where =
+    cell === 0 ? 'cell 0 (the injected parameters)' : `cell ${cell}`;
+  return `${where}: ${error || 'error'}`;
 }
 
 /** A one-line summary of a verdict, e.g. `diverged: 1 of 3 metrics differ`. */

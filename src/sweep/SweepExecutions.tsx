@@ -3,15 +3,24 @@ import React from 'react';
 import { LinkButton } from '../components/buttons';
 import { shortId } from '../format';
 import { Mlops } from '../types';
-import { executionLabel } from './sweeps';
+import { executionRows, resultMetrics, sweptParams } from './sweeps';
 
-/** The executions of a sweep: parameters, status and links to the runs they recorded. */
+/**
+ * The results of a sweep: a row per execution with the values it swept, its status, the key
+ * metrics of the run it recorded, and links to its runs.
+ */
 export function SweepExecutions(props: {
   sweep: Mlops.ISweep;
+  /** The run the sweep is based on (its metrics are the columns). */
+  base: Mlops.IRun | null;
+  /** The sweep's runs listed so far, by id. */
+  runs: ReadonlyMap<string, Mlops.IRunSummary>;
   openRun: (id: string) => void;
 }): JSX.Element {
-  const { sweep, openRun } = props;
-  const executions = [...sweep.executions].sort((a, b) => a.index - b.index);
+  const { sweep, base, runs, openRun } = props;
+  const params = sweptParams(sweep);
+  const metrics = resultMetrics(base, runs.values());
+  const rows = executionRows(sweep, runs, metrics);
   return (
     <table
       className="jp-mlops-compare-table jp-mlops-sweep-executions"
@@ -20,23 +29,52 @@ export function SweepExecutions(props: {
       <thead>
         <tr>
           <th scope="col">#</th>
-          <th scope="col">parameters</th>
+          {params.map(name => (
+            <th key={`p:${name}`} scope="col" title={`parameter ${name}`}>
+              {name}
+            </th>
+          ))}
           <th scope="col">status</th>
+          {metrics.map(key => (
+            <th
+              key={`m:${key}`}
+              scope="col"
+              className="jp-mlops-num"
+              title={`metric ${key}`}
+            >
+              {key}
+            </th>
+          ))}
           <th scope="col">runs</th>
         </tr>
       </thead>
       <tbody>
-        {executions.map(execution => (
-          <tr key={execution.index} data-status={execution.status}>
-            <td className="jp-mlops-num">{execution.index + 1}</td>
-            <td>{executionLabel(execution)}</td>
-            <td title={execution.error ?? undefined}>
-              {execution.error
-                ? `${execution.status}: ${execution.error}`
-                : execution.status}
+        {rows.map(row => (
+          <tr key={row.index} data-status={row.status}>
+            <td className="jp-mlops-num">{row.index + 1}</td>
+            {row.params.map((value, i) => (
+              <td
+                key={`p:${i}`}
+                className="jp-mlops-num"
+                data-param={params[i]}
+              >
+                {value}
+              </td>
+            ))}
+            <td title={row.error ?? undefined}>
+              {row.error ? `${row.status}: ${row.error}` : row.status}
             </td>
+            {row.metrics.map((value, i) => (
+              <td
+                key={`m:${i}`}
+                className="jp-mlops-num"
+                data-metric={metrics[i]}
+              >
+                {value}
+              </td>
+            ))}
             <td>
-              {execution.run_ids.map(id => (
+              {row.runIds.map(id => (
                 <LinkButton
                   key={id}
                   title={`Open run ${id}`}

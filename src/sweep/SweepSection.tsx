@@ -122,7 +122,13 @@ export function SweepSection(props: {
       </form>
       <JobError model={model} />
       {job && (
-        <SweepJob job={job} model={model} openRun={openRun} compare={compare} />
+        <SweepJob
+          job={job}
+          model={model}
+          base={run}
+          openRun={openRun}
+          compare={compare}
+        />
       )}
     </div>
   );
@@ -179,10 +185,12 @@ function GridTable(props: {
 function SweepJob(props: {
   job: Mlops.ISweepJob;
   model: SweepModel;
+  /** The run the sweep is based on. */
+  base: Mlops.IRun;
   openRun: (id: string) => void;
   compare?: (ids: string[]) => void;
 }): JSX.Element {
-  const { job, model, openRun, compare } = props;
+  const { job, model, base, openRun, compare } = props;
   const active = isActive(job.state);
   const sweep =
     model.sweep && job.sweep_id === model.sweep.id ? model.sweep : null;
@@ -200,7 +208,14 @@ function SweepJob(props: {
         label="Sweep progress"
       />
       <JobLog text={job.log_tail} label="Sweep log (tail)" />
-      {sweep && <SweepExecutions sweep={sweep} openRun={openRun} />}
+      {sweep && (
+        <SweepExecutions
+          sweep={sweep}
+          base={base}
+          runs={model.runs}
+          openRun={openRun}
+        />
+      )}
       {!active && compare && runIds.length >= 2 && (
         <SmallButton
           icon={tableRowsIcon}

@@ -2,11 +2,12 @@ import { MlopsClient } from '../client';
 import { describeError, IErrorDescription } from '../errors';
 import { JobModel } from '../reproduce/jobmodel';
 import { Mlops } from '../types';
+import { idFilter, IDS_PER_REQUEST } from './sweeps';
 
 /** The client calls a sweep needs (a fake in tests). */
 export type ISweepClient = Pick<
   MlopsClient,
-  'startSweep' | 'sweep' | 'job' | 'cancelJob' | 'jobs'
+  'startSweep' | 'sweep' | 'job' | 'cancelJob' | 'jobs' | 'runs'
 >;
 
 export namespace SweepModel {
@@ -30,6 +31,11 @@ export class SweepModel extends JobModel<Mlops.ISweepJob> {
   /** The sweep of the job with its executions, once loaded. */
   get sweep(): Mlops.ISweep | null {
     return this._sweep;
+  }
+
+  /** The runs the sweep recorded, by id, as far as they were listed (for their metrics). */
+  get runs(): ReadonlyMap<string, Mlops.IRunSummary> {
+    return this._runs;
   }
 
   /** Show the latest sweep based on this run, if any (failures are only logged). */
@@ -78,6 +84,7 @@ export class SweepModel extends JobModel<Mlops.ISweepJob> {
       if (ticket === this._ticket && !this.isDisposed) {
         this._sweep = sweep;
         this._emit();
+        await this._loadRuns(sweep);
       }
     } catch (error) {
       // The job's progress is still shown; only the list of runs is missing.
@@ -87,7 +94,37 @@ export class SweepModel extends JobModel<Mlops.ISweepJob> {
     }
   }
 
+  /** List the runs of ended executions not listed yet, a few per request. */
+  private async _loadRuns(sweep: Mlops.ISweep): Promise<void> {
+    const ended = new Set(['finished', 'failed', 'interrupted']);
+    const missing = sweep.executions
+      .filter(e => ended.has(e.status))
+      .flatMap(e => e.run_ids ?? [])
+      .filter(id => !this._runs.has(id));
+    for (let i = 0; i < missing.length; i += IDS_PER_REQUEST) {
+      const ids = missing.slice(i, i + IDS_PER_REQUEST);
+      try {
+        const page = await this._api.runs({
+          filter: idFilter(ids),
+          limit: ids.length
+        });
+        if (this.isDisposed) {
+          return;
+        }
+        page.runs.forEach(run => this._runs.set(run.id, run));
+        this._emit();
+      } catch (error) {
+        // The executions are still shown, without their metrics.
+        console.warn(
+          `mlops-jupyter: cannot list the runs of sweep ${sweep.id}: ${describeError(error).summary}`
+        );
+        return;
+      }
+    }
+  }
+
   private readonly _api: ISweepClient;
+  private readonly _runs = new Map<string, Mlops.IRunSummary>();
   private _sweep: Mlops.ISweep | null = null;
   private _ticket = 0;
 }

@@ -2,6 +2,7 @@
  * Parameter sweeps: the grid a user types, its validation, and how a sweep job reads. Plain module
  * (jest-tested).
  */
+import { formatMetric } from '../format';
 import { isActive } from '../reproduce/reproduction';
 import { Mlops } from '../types';
 
@@ -223,4 +224,100 @@ export function executionLabel(execution: Mlops.ISweepExecution): string {
   return Object.entries(execution.params ?? {})
     .map(([key, value]) => `${key}=${formatItem(value)}`)
     .join(', ');
+}
+
+/** At most this many metrics are columns of a sweep's results. */
+export const MAX_RESULT_METRICS = 3;
+
+/** Run ids per request when a sweep's runs are listed. */
+export const IDS_PER_REQUEST = 25;
+
+/** A filter of the run list matching these run ids: `id = "a" or id = "b"`. */
+export function idFilter(ids: ReadonlyArray<string>): string {
+  return ids.map(id => `id = ${JSON.stringify(id)}`).join(' or ');
+}
+
+/**
+ * The parameters a sweep varied: its grid's, else (a list of combinations) the parameters whose
+ * values differ between its executions, in first-seen order.
+ */
+export function sweptParams(
+  sweep: Pick<Mlops.ISweep, 'grid' | 'executions'>
+): string[] {
+  if (sweep.grid && Object.keys(sweep.grid).length > 0) {
+    return Object.keys(sweep.grid);
+  }
+  const keys: string[] = [];
+  for (const execution of sweep.executions ?? []) {
+    for (const key of Object.keys(execution.params ?? {})) {
+      if (!keys.includes(key)) {
+        keys.push(key);
+      }
+    }
+  }
+  return keys.filter(
+    key =>
+      new Set(
+        (sweep.executions ?? []).map(e => JSON.stringify(e.params?.[key]))
+      ).size > 1
+  );
+}
+
+/**
+ * The metrics worth a column: the base run's (it is what the sweep varies around), else the
+ * ones the sweep's runs recorded; sorted, at most `MAX_RESULT_METRICS`.
+ */
+export function resultMetrics(
+  base: Pick<Mlops.IRunSummary, 'metrics'> | null,
+  runs: Iterable<Pick<Mlops.IRunSummary, 'metrics'>>
+): string[] {
+  const keys = new Set(Object.keys(base?.metrics ?? {}));
+  if (keys.size === 0) {
+    for (const run of runs) {
+      Object.keys(run.metrics ?? {}).forEach(k => keys.add(k));
+    }
+  }
+  return [...keys].sort().slice(0, MAX_RESULT_METRICS);
+}
+
+/** A row of a sweep's results: an execution, its swept values and its run's metrics. */
+export interface IExecutionRow {
+  readonly index: number;
+  /** The swept parameters' values as text, in the order of `sweptParams`. */
+  readonly params: string[];
+  readonly status: Mlops.ExecutionStatus;
+  readonly error: string | null;
+  readonly runIds: string[];
+  /** The first run's metrics as text, in the order asked for ('' while unknown). */
+  readonly metrics: string[];
+}
+
+/** The results of a sweep as rows (by execution index), with the metrics of the runs known. */
+export function executionRows(
+  sweep: Pick<Mlops.ISweep, 'grid' | 'executions'>,
+  runs: ReadonlyMap<string, Pick<Mlops.IRunSummary, 'metrics'>>,
+  metrics: ReadonlyArray<string>
+): IExecutionRow[] {
+  const params = sweptParams(sweep);
+  return [...(sweep.executions ?? [])]
+    .sort((a, b) => a.index - b.index)
+    .map(execution => {
+      const run = (execution.run_ids ?? [])
+        .map(id => runs.get(id))
+        .find(Boolean);
+      return {
+        index: execution.index,
+        params: params.map(key =>
+          key in (execution.params ?? {})
+            ? formatItem(execution.params[key])
+            : '—'
+        ),
+        status: execution.status,
+        error: execution.error,
+        runIds: execution.run_ids ?? [],
+        metrics: metrics.map(key =>
+          run ? formatMetric(run.metrics?.[key]) : ''
+        )
+      };
+    });
 }

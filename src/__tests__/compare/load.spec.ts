@@ -28,9 +28,18 @@ function result(patch: Partial<Mlops.ICompareResult>): Mlops.ICompareResult {
 }
 
 describe('compare loading', () => {
-  it('aligns every run series per metric; missing or unreadable series are empty', async () => {
+  it('charts series of metrics some run logged at several steps; missing or unreadable series are empty', async () => {
     const asked: string[] = [];
     const client = {
+      metrics: async (id: string) => ({
+        metrics:
+          id === 'a'
+            ? [
+                { key: 'loss', count: 3 },
+                { key: 'acc', count: 1 }
+              ]
+            : [{ key: 'loss', count: 1 }]
+      }),
       metricSeries: async (id: string, key: string, points?: number) => {
         asked.push(`${id}/${key}/${points}`);
         if (id === 'c') {
@@ -49,12 +58,15 @@ describe('compare loading', () => {
       client,
       result({
         runs: [
-          runSummary('a', { metrics: { loss: 1 } }),
-          runSummary('b', { metrics: { loss: 2 } }),
+          runSummary('a', { metrics: { loss: 1, acc: 0.5 } }),
+          runSummary('b', { metrics: { loss: 2, acc: 0.75 } }),
           runSummary('c', { metrics: { loss: 3 } }),
           runSummary('d')
         ],
-        metrics: [{ key: 'loss', values: [1, 2, 3, null], differs: true }]
+        metrics: [
+          { key: 'acc', values: [0.5, 0.75, null, 'NaN'], differs: true },
+          { key: 'loss', values: [1, 2, 3, null], differs: true }
+        ]
       })
     );
     expect(asked).toEqual([
@@ -62,7 +74,7 @@ describe('compare loading', () => {
       `b/loss/${CHART_POINTS}`,
       `c/loss/${CHART_POINTS}`
     ]);
-    expect(charts).toEqual([
+    expect(charts.series).toEqual([
       {
         key: 'loss',
         data: {
@@ -77,10 +89,35 @@ describe('compare loading', () => {
         }
       }
     ]);
+    // Logged once by every run: compared as values, no series fetched.
+    expect(charts.singles).toEqual([
+      { key: 'acc', values: [0.5, 0.75, null, null] }
+    ]);
+  });
+
+  it('takes a run whose metric list cannot be read as logging single values', async () => {
+    const client = {
+      metrics: async () => {
+        throw new Error('gone');
+      },
+      metricSeries: async () => ({ points: [] })
+    } as unknown as ICompareClient;
+    const charts = await loadMetricCharts(
+      client,
+      result({
+        runs: [runSummary('a', { metrics: { acc: 1 } })],
+        metrics: [{ key: 'acc', values: [1], differs: false }]
+      })
+    );
+    expect(charts).toEqual({
+      series: [],
+      singles: [{ key: 'acc', values: [1] }]
+    });
   });
 
   it('charts at most MAX_CHARTS metrics', async () => {
     const client = {
+      metrics: async () => ({ metrics: [] }),
       metricSeries: async () => ({ points: [] })
     } as unknown as ICompareClient;
     const metrics = Array.from({ length: MAX_CHARTS + 3 }, (_, i) => ({
@@ -89,7 +126,7 @@ describe('compare loading', () => {
       differs: false
     }));
     const charts = await loadMetricCharts(client, result({ metrics }));
-    expect(charts.map(c => c.key)).toEqual(
+    expect(charts.singles.map(c => c.key)).toEqual(
       metrics.slice(0, MAX_CHARTS).map(m => m.key)
     );
   });

@@ -1,5 +1,7 @@
 import {
+  barGeometry,
   describeEnvValue,
+  inputStatusText,
   packageChanges,
   valueText
 } from '../../compare/values';
@@ -43,5 +45,42 @@ describe('compare values', () => {
       ['zlib', '—', '1.3']
     ]);
     expect(packageChanges(undefined)).toEqual([]);
+  });
+});
+
+describe('barGeometry', () => {
+  it('lays bars out from zero on one scale', () => {
+    expect(barGeometry([0.5, 1, null])).toEqual({
+      zero: 0,
+      bars: [{ left: 0, width: 50 }, { left: 0, width: 100 }, null]
+    });
+    const mixed = barGeometry([-1, 3]);
+    expect(mixed.zero).toBe(25);
+    expect(mixed.bars).toEqual([
+      { left: 0, width: 25 },
+      { left: 25, width: 75 }
+    ]);
+    expect(barGeometry([0, 0]).bars).toEqual([
+      { left: 0, width: 0 },
+      { left: 0, width: 0 }
+    ]);
+  });
+});
+
+describe('inputStatusText', () => {
+  it('names the runs that read an input only some read', () => {
+    const labels = ['a', 'b', 'c'];
+    expect(
+      inputStatusText(
+        { path: 'x', values: ['1', null, '1'], status: 'only' },
+        labels
+      )
+    ).toBe('only a, c');
+    expect(
+      inputStatusText(
+        { path: 'x', values: ['1', '2', '1'], status: 'changed' },
+        labels
+      )
+    ).toBe('changed');
   });
 });

@@ -129,20 +129,89 @@ describe('details rows', () => {
     expect(packageRows(null)).toEqual([]);
   });
 
-  it('describes inputs and artifacts', () => {
-    expect(
-      inputRows([{ path: 'data.csv', sha256: '0123456789abcdef', size: 2048 }])
-    ).toEqual([['data.csv', '2 KiB · sha256 0123456789ab']]);
+  it('shows each input with its kind, cell, size, hash and how it was learnt', () => {
+    const rows = inputRows([
+      {
+        path: 'data/train.csv',
+        sha256: '0123456789abcdef',
+        size: 2048,
+        via: 'open',
+        cell: 3,
+        mtime: 1.7e9
+      },
+      {
+        path: 'images/',
+        sha256: 'ab'.repeat(32),
+        size: 48 * 1024 * 1024,
+        kind: 'folder',
+        files: 4096,
+        via: 'declared'
+      },
+      {
+        path: 's3://bucket/x.parquet',
+        sha256: '',
+        size: 10,
+        kind: 'url',
+        hashing: 'none',
+        via: 'fsspec',
+        version: '"9b2c"'
+      },
+      { path: 'big.bin', sha256: 'ff'.repeat(32), size: 1, hashing: 'sampled' },
+      {
+        path: 'train',
+        sha256: 'cd'.repeat(32),
+        size: 150,
+        kind: 'frame',
+        via: 'log_input'
+      }
+    ]);
+    expect(rows[0]).toEqual({
+      path: 'data/train.csv',
+      kind: 'file',
+      cell: '[3]',
+      size: '2 KiB',
+      hash: '0123456789ab',
+      via: 'opened',
+      mtime: 1.7e9
+    });
+    expect(rows[1]).toMatchObject({
+      kind: 'folder',
+      cell: '',
+      size: '4096 files · 48 MiB',
+      via: '--input',
+      mtime: null
+    });
+    expect(rows[2]).toMatchObject({
+      kind: 'url',
+      hash: 'not hashed · version "9b2c"',
+      via: 'fsspec'
+    });
+    expect(rows[3].hash).toBe('sampled ffffffffffff');
+    expect(rows[4]).toMatchObject({ size: '150 rows', via: 'log_input' });
+    expect(inputRows(null)).toEqual([]);
+  });
+
+  it('lists artifacts with the index and file name a download uses', () => {
     expect(
       artifactRows([
-        { path: 'model.pt', size: 10, sha256: 'fedcba9876543210' },
-        { path: 'plot.png', size: 512 },
-        'odd'
+        { path: 'models/model.pt', size: 10, sha256: 'fedcba9876543210' },
+        { path: 'C:\\out\\plot.png', size: 512, sha256: '' }
       ])
     ).toEqual([
-      ['model.pt', '10 B · sha256 fedcba987654'],
-      ['plot.png', '512 B'],
-      ['#3', 'odd']
+      {
+        path: 'models/model.pt',
+        index: 0,
+        fileName: 'model.pt',
+        size: '10 B',
+        hash: 'fedcba987654'
+      },
+      {
+        path: 'C:\\out\\plot.png',
+        index: 1,
+        fileName: 'plot.png',
+        size: '512 B',
+        hash: ''
+      }
     ]);
   });
 });

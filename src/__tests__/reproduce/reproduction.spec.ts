@@ -182,11 +182,29 @@ describe('verdicts', () => {
       verdictSummary(
         verdict({
           status: 'failed',
-          failure: { cell_index: 3, ename: 'ValueError', evalue: 'bad' }
+          failure: {
+            cell: 4,
+            cell_index: 3,
+            ename: 'ValueError',
+            evalue: 'bad'
+          }
         })
       )
-    ).toBe('failed at cell index 3: ValueError: bad');
+    ).toBe('failed at cell 4: ValueError: bad');
     expect(failureText(null)).toBe('—');
+  });
+
+  it('names the failed cell as a person counts the cells', () => {
+    // An older server gives only the index from 0.
+    expect(
+      failureText({ cell_index: 3, ename: 'KeyError', evalue: "'x'" })
+    ).toBe("cell 4: KeyError: 'x'");
+    expect(
+      failureText({ cell: 0, cell_index: 0, ename: 'NameError', evalue: '' })
+    ).toBe('cell 0 (the injected parameters): NameError');
+    expect(failureText({ cell: 2, cell_index: 1, ename: '', evalue: '' })).toBe(
+      'cell 2: error'
+    );
   });
 
   it('explains the nondeterminism check', () => {

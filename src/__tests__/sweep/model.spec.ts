@@ -1,6 +1,7 @@
 import { ApiError } from '../../errors';
 import { ISweepClient, SweepModel } from '../../sweep/model';
 import { Mlops } from '../../types';
+import { runSummary } from '../fixtures';
 import { waitFor } from '../signals';
 
 function job(patch: Partial<Mlops.ISweepJob> = {}): Mlops.ISweepJob {
@@ -71,6 +72,18 @@ class FakeSweeps implements ISweepClient {
     this.calls.push(`LIST ${runId}`);
     return this.listed;
   }
+
+  async runs(query: Mlops.IRunQuery = {}): Promise<Mlops.IRunPage> {
+    this.calls.push(`RUNS ${query.filter}`);
+    const ids = [...(query.filter ?? '').matchAll(/"(\w+)"/g)].map(m => m[1]);
+    return {
+      runs: ids.map(id => runSummary(id, { metrics: { acc: 0.5 } })),
+      total: ids.length,
+      offset: 0,
+      limit: ids.length,
+      version: 'v'
+    };
+  }
 }
 
 describe('SweepModel', () => {
@@ -108,6 +121,10 @@ describe('SweepModel', () => {
         model.sweep?.executions[1].run_ids[0] === 'n2'
     );
     expect(model.polling).toBe(false);
+    // The runs of the ended executions are listed (for their metrics).
+    await waitFor(model, () => model.runs.size === 2);
+    expect(fake.calls).toContain('RUNS id = "n1" or id = "n2"');
+    expect(model.runs.get('n2')?.metrics).toEqual({ acc: 0.5 });
   });
 
   it('cancels the active sweep', async () => {

@@ -1,5 +1,9 @@
 import {
   checkGrid,
+  executionRows,
+  idFilter,
+  resultMetrics,
+  sweptParams,
   combinationCount,
   executionLabel,
   formatItem,
@@ -217,5 +221,77 @@ describe('sweepRunIds', () => {
 
   it('labels an execution by its parameters', () => {
     expect(executionLabel(execution(2, []))).toBe('lr=0.2, opt=adam');
+  });
+});
+
+describe('sweep results', () => {
+  const execution = (
+    index: number,
+    params: { [k: string]: Mlops.JSONValue },
+    runIds: string[],
+    status: Mlops.ExecutionStatus = 'finished'
+  ): Mlops.ISweepExecution => ({
+    index,
+    params,
+    status,
+    run_ids: runIds,
+    error: status === 'failed' ? 'ValueError: bad C' : null
+  });
+
+  it('lists the runs of a sweep for one request', () => {
+    expect(idFilter(['a1', 'b"2'])).toBe('id = "a1" or id = "b\\"2"');
+  });
+
+  it('names the swept parameters: the grid, else those that differ', () => {
+    expect(
+      sweptParams({ grid: { C: [1, 2], solver: ['a'] }, executions: [] })
+    ).toEqual(['C', 'solver']);
+    expect(
+      sweptParams({
+        grid: null,
+        executions: [
+          execution(0, { C: 1, max_iter: 100 }, []),
+          execution(1, { C: 2, max_iter: 100 }, [])
+        ]
+      })
+    ).toEqual(['C']);
+  });
+
+  it("takes the base run's metrics, else the runs'", () => {
+    expect(
+      resultMetrics({ metrics: { loss: 1, acc: 2, f1: 3, auc: 4 } }, [])
+    ).toEqual(['acc', 'auc', 'f1']);
+    expect(resultMetrics({ metrics: {} }, [{ metrics: { acc: 1 } }])).toEqual([
+      'acc'
+    ]);
+  });
+
+  it('gives each execution its swept values and its run metrics', () => {
+    const sweep = {
+      grid: { C: [1, 0.05] },
+      executions: [
+        execution(1, { C: 0.05 }, ['r2'], 'failed'),
+        execution(0, { C: 1 }, ['r1'])
+      ]
+    };
+    const runs = new Map([['r1', { metrics: { acc: 0.93333 } }]]);
+    expect(executionRows(sweep, runs, ['acc'])).toEqual([
+      {
+        index: 0,
+        params: ['1'],
+        status: 'finished',
+        error: null,
+        runIds: ['r1'],
+        metrics: ['0.9333']
+      },
+      {
+        index: 1,
+        params: ['0.05'],
+        status: 'failed',
+        error: 'ValueError: bad C',
+        runIds: ['r2'],
+        metrics: ['']
+      }
+    ]);
   });
 });
