@@ -1,7 +1,12 @@
-"""Jupyter server configuration for the Galata tests: an isolated store and root folder."""
+"""Jupyter server configuration for the Galata tests: an isolated store and root folder.
+
+The store is a fresh temporary folder (kernels, papermill reproductions and sweeps started by this
+server inherit `MLOPS_JUPYTER_STORE`), seeded with the gallery runs of `seed_runs.py`. Nothing
+here may reach the user's own store: `helpers/store-guard.ts` fails the run if it changed.
+"""
 
 import os
-import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,5 +20,10 @@ c.ServerApp.allow_unauthenticated_access = False
 # A fresh store per test server: kernels started by this server inherit the variable.
 _store = Path(tempfile.mkdtemp(prefix="mlops-ui-store-"))
 os.environ["MLOPS_JUPYTER_STORE"] = str(_store)
+os.environ["MLOPS_JUPYTER_SPOOL"] = str(_store.with_name(_store.name + "-spool"))
 os.environ.setdefault("MLOPS_JUPYTER_LEASE_SECONDS", "10")
-shutil.rmtree(_store / "blobs", ignore_errors=True)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_runs import seed_store  # noqa: E402 - needs the store variable above
+
+seed_store(c.ServerApp.root_dir)

@@ -121,3 +121,32 @@ export class RunsPage extends RunsSidebarPage {
     );
   }
 }
+
+/** The folder of the runs seeded into the test server's store (ui-tests/seed_runs.py). */
+export const GALLERY = 'gallery';
+
+/** Page object for the seeded gallery runs in the sidebar. */
+export class GalleryPage extends RunsPage {
+  /** Show only the gallery's runs. */
+  async showGallery(): Promise<void> {
+    await this.open();
+    await this.filter(`experiment ~ "/${GALLERY}/"`);
+    await this.row('logreg · C=1').waitFor();
+  }
+
+  /** The header row of an experiment group (by the text shown). */
+  groupHeader(text: string | RegExp): Locator {
+    return this.table.locator('.jp-mlops-group-row', { hasText: text });
+  }
+
+  /** Header texts that do not fit their cell. */
+  async clippedHeaders(): Promise<string[]> {
+    return this.table
+      .locator('.jp-mlops-header-text')
+      .evaluateAll(nodes =>
+        nodes
+          .filter(n => n.scrollWidth > n.clientWidth + 1)
+          .map(n => n.textContent ?? '')
+      );
+  }
+}

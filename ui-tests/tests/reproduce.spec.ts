@@ -2,8 +2,10 @@ import { expect, test } from '@jupyterlab/galata';
 
 import { Locator, TestInfo } from '@playwright/test';
 
+import { textContrasts } from '../helpers/contrast';
 import { RunDetailsPage } from '../helpers/reproduce';
 import { RunsPage } from '../helpers/runs';
+import { shoot } from '../helpers/screenshots';
 
 /** A deterministic tracked cell: reproducing it must give the same metric. */
 const TRACKED = [
@@ -73,11 +75,20 @@ test.describe('mlops-jupyter reproduction', () => {
     await expect(acc).toContainText('0.5');
     await expect(acc).toContainText('yes');
     await expect(acc).not.toHaveClass(/jp-mlops-differs/);
-    await attachShot(testInfo, 'reproduce-verdict', details.details);
+    // The verdict, readable in both themes (the README shows the light one).
+    await shoot('verdict-light', details.verdict);
+    await page.theme.setDarkTheme();
+    await shoot('verdict-dark', details.verdict);
+    const contrasts = await textContrasts(
+      details.verdict.locator('tr, .jp-mlops-verdict-head')
+    );
+    expect(contrasts.filter(c => c.ratio < 4.5)).toEqual([]);
+    await page.theme.setLightTheme();
 
     // The verdict opens the reproduction's own details, which point back to the original.
     await details.openReproductionButton.click();
-    const reproduction = runs.reproductionRow('det-a', 'det-a');
+    // Named like its original, the reproduction is marked ↻.
+    const reproduction = runs.reproductionRow('det-a ↻', 'det-a');
     await expect(reproduction).toBeVisible({ timeout: 10000 });
     const reproductionId = await runs.runId(reproduction);
     expect(reproductionId).not.toBe(originalId);
