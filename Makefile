@@ -13,31 +13,34 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export YARN_ENABLE_PROGRESS_BARS := false
 # pip prints one "Location ... is ignored" line per package on these machines; keep its exit status.
+# -q: no "Requirement already satisfied" per package either (errors and warnings still show).
 PIP := $(BIN)/python -m pip
 QUIET_PIP := grep -v -e "is ignored: it is neither a file nor a directory" || true
 
 CHROMIUM ?= /usr/bin/chromium
 TEST_RESULTS := .test-results
 
-.PHONY: help install lab test test-py test-js test-ui lint format demo bench clean chromium postgres
+.PHONY: help install lab test test-py test-js test-ui lint format demo bench clean chromium postgres screenshots
 
 help:
 	@echo "make lab    - set up everything and start JupyterLab on examples/ with the extension"
+	@echo "              (LAB_ARGS passes options, e.g. make lab LAB_ARGS='--port 8899 --no-browser')"
 	@echo "make test   - set up everything and run lint, pytest, jest and the Galata browser tests"
 	@echo "make demo   - run the example notebooks headless with tracking, list, compare, reproduce"
 	@echo "make lint   - ruff, mypy, codespell, eslint, prettier"
 	@echo "make bench  - run the benchmarks in benchmarks/ (installs the competitors to compare)"
+	@echo "make screenshots - the README's screenshots, taken by the browser tests (ui-tests/screenshots/)"
 
 $(VENV)/.stamp-venv:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(PIP) install -q --upgrade pip 2>&1 | $(QUIET_PIP)
 	touch $@
 
 # jupyterlab first: the package's build hook needs its `jlpm` on PATH.
 $(VENV)/.stamp-install: $(VENV)/.stamp-venv pyproject.toml package.json yarn.lock
-	$(PIP) install "jupyterlab==4.6.6" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
+	$(PIP) install -q "jupyterlab==4.6.6" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
 	jlpm install
-	$(PIP) install -e ".[test,dev]" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
+	$(PIP) install -q -e ".[test,dev]" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
 	jupyter-builder develop . --overwrite
 	touch $@
 
@@ -95,18 +98,28 @@ test-js: install
 	mkdir -p $(TEST_RESULTS)
 	jlpm test --ci --json --outputFile=$(TEST_RESULTS)/jest.json
 
+# The Jupyter server's log goes to $(TEST_RESULTS)/jupyter-server.log (named when a test fails).
 test-ui: install chromium ui-tests/node_modules/.stamp
 	mkdir -p $(TEST_RESULTS)
 	cd ui-tests && jlpm playwright test $(PLAYWRIGHT_ARGS)
+
+# The screenshots the README shows, in light and dark themes, from the browser tests.
+screenshots:
+	MLOPS_UPDATE_SCREENSHOTS=1 $(MAKE) --no-print-directory test-ui \
+		PLAYWRIGHT_ARGS="tests/look.spec.ts tests/reproduce.spec.ts tests/summary.spec.ts"
 
 # Every stage runs even if an earlier one failed, so one run reports every failure; the summary
 # line counts all tests and the exit status is non-zero if anything failed.
 test: install chromium postgres ui-tests/node_modules/.stamp
 	rm -rf $(TEST_RESULTS); mkdir -p $(TEST_RESULTS)
 	status=0; \
+	echo "── lint"; \
 	$(MAKE) --no-print-directory lint || { echo "lint failed" > $(TEST_RESULTS)/lint.failed; status=1; }; \
+	echo "── pytest"; \
 	$(MAKE) --no-print-directory test-py || status=1; \
+	echo "── jest"; \
 	$(MAKE) --no-print-directory test-js || status=1; \
+	echo "── browser tests (Galata)"; \
 	$(MAKE) --no-print-directory test-ui || status=1; \
 	python .ci/summary.py $(TEST_RESULTS) || status=1; \
 	exit $$status
