@@ -15,8 +15,23 @@ from .version import __version__
 
 if TYPE_CHECKING:
     from .models import Run
+    from .registry import Lineage, Registry
+    from .store.lifecycle import Event, VersionRecord
 
-__all__ = ["__version__", "get_run", "log_input", "log_metric", "log_metrics", "runs"]
+__all__ = [
+    "__version__",
+    "get_run",
+    "lineage",
+    "load_model",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "model_history",
+    "register_model",
+    "rollback",
+    "runs",
+    "set_alias",
+]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -103,3 +118,139 @@ def log_input(frame: Any, name: str | None = None) -> dict[str, Any]:
         "columns": len(profile.columns),
         "profile_sha256": record.profile_sha256,
     }
+
+
+# -- the model registry ----------------------------------------------------------------------
+
+
+def _registry() -> Registry:
+    from .registry import Registry
+    from .store import get_store
+    from .tracking import drain_own_writes
+
+    drain_own_writes()  # the runs this kernel recorded are in the store first
+    return Registry(get_store())
+
+
+def _last_run_with(paths: list[str]) -> str | None:
+    """The newest run of this kernel that stored one of ``paths`` as an artifact, unchanged."""
+    import os
+
+    from .registry.artifacts import file_sha256
+    from .store import get_store
+    from .tracking import get_tracker
+
+    run_id = get_tracker().last_run_id
+    if run_id is None:
+        return None
+    run = get_store().get_run(run_id)
+    for path in paths:
+        sha = file_sha256(path)
+        name = os.path.basename(path)
+        if sha and any(r.sha256 == sha and os.path.basename(r.path) == name for r in run.artifacts):
+            return run.id
+    return None
+
+
+def register_model(
+    name: str,
+    run: str | None = None,
+    artifact: str | list[str] | None = None,
+    *,
+    model: Any = None,
+    signature: Any = None,
+    description: str = "",
+    tags: dict[str, str] | None = None,
+) -> VersionRecord:
+    """Register the next version of model ``name``.
+
+    Args:
+        name: The model (created with its first version).
+        run: The run that produced it (an id). Default: this kernel's last tracked run, when
+            it stored ``artifact`` unchanged.
+        artifact: The model's file(s): the run's artifacts by path or name, or local files
+            (copied into the blob store). Default: all the run's artifacts.
+        model: An object to store instead (pickled with joblib when installed, else pickle).
+        signature: Input columns and dtypes: a DataFrame, ``{column: dtype}``, or (default)
+            the ``feature_names_in_`` of ``model``.
+        description: Free text.
+        tags: Free strings.
+
+    Returns:
+        The version (``.version``, ``.ref`` is ``"name/3"``).
+    """
+    import os
+    import tempfile
+
+    from .capture.inputs import get_monitor
+
+    paths = [artifact] if isinstance(artifact, str) else list(artifact or [])
+    with get_monitor().paused(), tempfile.TemporaryDirectory() as scratch:
+        if model is not None:
+            paths.append(_dump_model(model, scratch))
+            if signature is None and hasattr(model, "feature_names_in_"):
+                signature = model
+        registry = _registry()
+        if run is None and paths:
+            run = _last_run_with([p for p in paths if not p.startswith(scratch + os.sep)])
+        return registry.register(
+            name,
+            run=run,
+            artifacts=paths,
+            description=description,
+            tags=tags,
+            signature=signature,
+        )
+
+
+def _dump_model(model: Any, folder: str) -> str:
+    import os
+    import pickle
+
+    try:
+        import joblib  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        path = os.path.join(folder, "model.pkl")
+        with open(path, "wb") as f:
+            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
+    path = os.path.join(folder, "model.joblib")
+    joblib.dump(model, path)
+    return path
+
+
+def load_model(ref: str, *, unpickle: bool = False, dest: str | None = None) -> Any:
+    """A registered version's file path (``NAME@alias``, ``NAME/3`` or ``NAME`` for the
+    latest): its one file, or the folder of its files, checked against their hashes.
+
+    With ``unpickle=True``, the object unpickled from its pickle or joblib file instead:
+    unpickling runs code from the file, so ask for it only for models you trust.
+    """
+    from .capture.inputs import get_monitor
+
+    with get_monitor().paused():
+        return _registry().load(ref, unpickle=unpickle, dest=dest)
+
+
+def set_alias(name: str, alias: str, version: int | None, *, reason: str) -> Event:
+    """Point ``name@alias`` at ``version`` (None removes it); the move is in its history."""
+    return _registry().set_alias(name, alias, version, reason=reason)
+
+
+def rollback(name: str, alias: str, *, reason: str) -> Event:
+    """Move ``name@alias`` back to the version it pointed at before its last move."""
+    return _registry().rollback(name, alias, reason=reason)
+
+
+def model_history(name: str, alias: str | None = None) -> list[Event]:
+    """A model's events, oldest first (only ``alias``'s moves when given)."""
+    return _registry().history(name, alias)
+
+
+def lineage(ref: str, *, reverse: bool = False) -> Lineage:
+    """What a model version (``NAME@alias``, ``NAME/3``) or run was made from: its run, data
+    (sha256), cell source, notebook snapshot, commit; ``reverse``: every run and version
+    that used a file or digest."""
+    from .registry import lineage as walk
+
+    return walk(_registry(), ref, reverse=reverse)

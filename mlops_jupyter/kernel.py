@@ -9,6 +9,8 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from .errors import MlopsError
+from .models import Run, RunStatus
 from .session import get_session
 from .tracking import CellContext, TrackOptions, get_tracker
 
@@ -55,6 +57,18 @@ def parse_options(args: Any, cwd: str) -> TrackOptions:
         full = os.path.join(cwd, path)
         if not os.path.isfile(full):
             raise UsageError(f"%%track --input {path!r}: no such file (looked in {cwd})")
+    register = _unquote(getattr(args, "register", None))
+    if register is not None:
+        from .store.lifecycle import check_model_name
+
+        try:
+            check_model_name(register)
+        except MlopsError as exc:
+            raise UsageError(f"%%track --register: {exc}") from None
+        if not args.artifact:
+            raise UsageError(
+                "%%track --register NAME needs the model's files: --artifact PATH (repeatable)"
+            )
     name, experiment = _unquote(args.name), _unquote(args.experiment)
     # Checked once unquoted: --name '' is an empty name.
     for flag, value in (("--name", name), ("--experiment", experiment)):
@@ -71,6 +85,7 @@ def parse_options(args: Any, cwd: str) -> TrackOptions:
         seed=args.seed,
         quiet=bool(args.quiet),
         capture_inputs=not getattr(args, "no_inputs", False),
+        register=register,
     )
 
 
@@ -151,6 +166,8 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
                 "mlops-jupyter: not captured: " + "; ".join(active.warnings),
                 file=sys.stderr,
             )
+        if opts.register and active.stored:
+            _register(tracker, run, opts)
         if not opts.quiet and active.stored:
             try:
                 from .summary import display_summary
@@ -158,6 +175,34 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
                 display_summary(run)
             except Exception as exc:  # the summary is a courtesy; never fail the cell
                 print(f"mlops-jupyter: summary not shown ({exc})", file=sys.stderr)
+
+
+def _say(message: str) -> None:
+    print(f"mlops-jupyter: {message}", file=sys.stderr)
+
+
+def _register(tracker: Any, run: Run, opts: TrackOptions) -> None:
+    """``--register NAME``: the run's artifacts become the next version of NAME (a failure is
+    reported, never raised: the cell's outcome stands)."""
+    if run.status is not RunStatus.FINISHED:
+        _say(f"{opts.register} not registered: the cell did not finish")
+        return
+    wanted = [a for a in opts.artifacts if any(r.path == a for r in run.artifacts)]
+    if not wanted:
+        _say(f"{opts.register} not registered: no artifact was stored")
+        return
+    try:
+        from .capture.inputs import get_monitor
+        from .registry import Registry
+
+        with get_monitor().paused():  # reading the blobs is not the session reading data
+            version = Registry(tracker.store()).register(
+                str(opts.register), run=run, artifacts=wanted
+            )
+    except Exception as exc:
+        _say(f"{opts.register} not registered ({exc})")
+        return
+    run.extra["registered"] = version.ref
 
 
 def _metric_identities(namespace: dict[str, Any], names: list[str]) -> dict[str, int | None]:

@@ -40,6 +40,12 @@ class TrackMagics(Magics):
         metavar="PATH",
         help="A file the cell writes: stored with the run (repeatable).",
     )
+    @argument(
+        "--register",
+        metavar="NAME",
+        help="Register the --artifact files as the next version of model NAME when the cell "
+        "finishes.",
+    )
     @argument("--tag", action="append", default=[], metavar="K=V", help="A tag (repeatable).")
     @argument(
         "--seed", type=int, help="Seed random, NumPy and (if imported) torch before the cell."

@@ -50,6 +50,9 @@ def summary_lines(run: Run) -> list[tuple[str, str]]:
         lines.append(("metrics", _items(run.metrics)))
     if run.inputs:
         lines.append(("inputs", _inputs(run)))
+    registered = run.extra.get("registered")
+    if isinstance(registered, str):
+        lines.append(("model", f"registered {registered}"))
     if run.error is not None and run.error.type != "KeyboardInterrupt":
         lines.append(("error", f"{run.error.type}: {_fmt(run.error.message)}"))
     return lines
@@ -96,6 +99,7 @@ def summary_bundle(run: Run) -> dict[str, Any]:
         if run.error is None or run.error.type == "KeyboardInterrupt"
         else {"type": run.error.type, "message": run.error.message[:500]},
         "reproduction_of": run.reproduction_of,
+        "registered": run.extra.get("registered"),
     }
     return {
         RUN_MIME_TYPE: json_safe(data),

@@ -11,7 +11,7 @@ import pytest
 import tornado.httpclient
 
 from mlops_jupyter.models import FileRecord, NotebookInfo, Run, RunStatus
-from mlops_jupyter.server.handlers.runs import attachment_header
+from mlops_jupyter.server.handlers.base import attachment_header
 from mlops_jupyter.store import get_store
 
 MODEL = b"\x80\x04model bytes\x00" * 1000

@@ -30,6 +30,14 @@ def _age(text: str) -> float:
     return value
 
 
+def _anchor(text: str) -> tuple[int, str]:
+    """``SEQ:HASH`` of ``store check --anchor``."""
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or int(seq) < 1 or len(digest) != 64:
+        raise argparse.ArgumentTypeError(f"invalid anchor {text!r}: SEQ:HASH (64 hex digits)")
+    return int(seq), digest.lower()
+
+
 def _store_failure(exc: Exception, as_json: bool) -> int:
     """Report a store that could not be checked: 1 if it is corrupted, 2 if unreachable."""
     from ..store.errors import StoreCorruptedError
@@ -49,7 +57,9 @@ def cmd_store_check(args: argparse.Namespace) -> int:
 
     location = resolve_store_location()
     try:
-        report = check_location(location, prune_orphans_older_than=args.prune_orphans)
+        report = check_location(
+            location, prune_orphans_older_than=args.prune_orphans, anchor=args.anchor
+        )
     except StoreError as exc:
         return _store_failure(exc, args.json)
     if args.json:
@@ -57,6 +67,12 @@ def cmd_store_check(args: argparse.Namespace) -> int:
         return 0 if report.healthy else 1
     revision = report.schema_revision or "none"
     print(f"store: {report.location} ({report.backend}, schema {revision}, {report.runs} runs)")
+    if report.events or report.versions:
+        seq, digest = report.event_head
+        print(
+            f"lifecycle: {report.versions} model versions, {report.events} events, "
+            f"head {seq}:{digest}"
+        )
     print(f"blob store: {report.blobs_location}")
     print(
         f"blobs: {report.blobs_stored} stored, {report.blobs_referenced} referenced, "
@@ -176,6 +192,13 @@ def register(commands: Subcommands) -> None:
         type=_age,
         metavar="AGE",
         help="delete orphaned blobs older than AGE (e.g. 7d, 12h, 3600), never younger ones",
+    )
+    check.add_argument(
+        "--anchor",
+        type=_anchor,
+        metavar="SEQ:HASH",
+        help="an event head noted earlier (printed by store check): fail unless the lifecycle "
+        "log still holds that event with that hash",
     )
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=cmd_store_check)

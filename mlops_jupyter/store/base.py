@@ -18,6 +18,7 @@ from .blobs import BlobStore
 if TYPE_CHECKING:
     from ..query import FilterNode, RunPage, SortKey
     from ..series import SampledSeries
+    from .lifecycle import LifecycleStore
     from .location import StoreLocation
 
 __all__ = ["RunStore"]
@@ -196,6 +197,12 @@ class RunStore(ABC):
     @abstractmethod
     def location(self) -> StoreLocation:
         """Where the store is: its database URL (for spools) and blob root."""
+
+    @property
+    @abstractmethod
+    def lifecycle(self) -> LifecycleStore:
+        """Models, versions, aliases, the lifecycle event log and lineage, kept beside the
+        runs in the same database."""
 
     def forget_after_fork(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """In a forked child process: drop the parent's connections without closing them.

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, MlopsError
 from .blobs import BlobInfo, BlobStore, TemporaryInfo, open_blob_store, validate_sha256
 from .errors import BlobNotFoundError
 from .location import StoreLocation, sweeps_folder
@@ -72,8 +72,9 @@ class MissingBlob:
     Attributes:
         sha: The blob's sha256.
         references: ``(run_id, what)`` for up to five referencing runs, ``what`` being
-            ``environment``, ``history``, ``notebook snapshot``, ``git diff``, ``pin`` or
-            ``artifact <path>``.
+            ``environment``, ``history``, ``notebook snapshot``, ``git diff``, ``pin``,
+            ``artifact <path>``, ``input manifest <path>`` or ``input profile <path>``; a
+            model version's files have no run id and ``what`` ``model <name/N> ...``.
         count: How many references there are in all.
     """
 
@@ -85,7 +86,7 @@ class MissingBlob:
         """The blob as ``store check --json`` prints it."""
         return {
             "sha256": self.sha,
-            "references": [{"run_id": r, "what": w} for r, w in self.references],
+            "references": [{"run_id": r or None, "what": w} for r, w in self.references],
             "count": self.count,
         }
 
@@ -101,6 +102,10 @@ class CheckReport:
         schema_revision: The database's schema revision (None: no schema).
         expected_revision: The revision this version of mlops-jupyter uses.
         runs: How many runs the database holds.
+        versions: How many model versions it holds.
+        events: How many events the lifecycle log holds.
+        event_head: ``(seq, hash)`` of the log's last event: note it somewhere else, and
+            ``store check --anchor SEQ:HASH`` later proves the log up to it was not rewritten.
         problems: Database problems, one sentence each (empty when healthy).
         blobs_stored: How many blobs the blob store holds.
         blobs_referenced: How many distinct blobs the runs reference.
@@ -124,6 +129,9 @@ class CheckReport:
     schema_revision: str | None = None
     expected_revision: str = SCHEMA_REVISION
     runs: int = 0
+    versions: int = 0
+    events: int = 0
+    event_head: tuple[int, str] = (0, "")
     problems: list[str] = field(default_factory=list)
     blobs_stored: int = 0
     blobs_referenced: int = 0
@@ -159,6 +167,9 @@ class CheckReport:
             "schema_revision": self.schema_revision,
             "expected_revision": self.expected_revision,
             "runs": self.runs,
+            "versions": self.versions,
+            "events": self.events,
+            "event_head": {"seq": self.event_head[0], "hash": self.event_head[1]},
             "problems": list(self.problems),
             "blobs": {
                 "stored": self.blobs_stored,
@@ -208,7 +219,10 @@ class MigrateReport:
 
 
 def check_store(
-    store: SqlRunStore, *, prune_orphans_older_than: float | None = None
+    store: SqlRunStore,
+    *,
+    prune_orphans_older_than: float | None = None,
+    anchor: tuple[int, str] | None = None,
 ) -> CheckReport:
     """Check an open SQL store: its database and its blobs.
 
@@ -228,18 +242,24 @@ def check_store(
         StoreCorruptedError: If the database file is not a database.
         StoreUnavailableError: If the database cannot be reached.
     """
-    return _Checker(store.engine, store.location, store.blobs).run(prune_orphans_older_than)
+    checker = _Checker(store.engine, store.location, store.blobs, anchor)
+    return checker.run(prune_orphans_older_than)
 
 
 def check_location(
-    location: StoreLocation, *, prune_orphans_older_than: float | None = None
+    location: StoreLocation,
+    *,
+    prune_orphans_older_than: float | None = None,
+    anchor: tuple[int, str] | None = None,
 ) -> CheckReport:
     """Check the store at ``location`` without migrating or writing its database.
 
     Checks: the database's integrity (SQLite: ``PRAGMA integrity_check`` and
     ``foreign_key_check``; PostgreSQL: parameters, metrics, metric points and tags whose run
-    is gone), its schema revision, that every blob a run references (environment, history,
-    notebook snapshot, git diff, pinned snapshot, artifacts) is stored, and which stored
+    is gone), its schema revision, the lifecycle event log's hash chain (an edited, deleted or
+    inserted event is named), that every blob a run or model version references
+    (environment, history, notebook snapshot, git diff, pinned snapshot, artifacts, input
+    manifests and profiles, model manifests and files) is stored, and which stored
     blobs nothing references ("orphans": runs, sweep manifests and this machine's spool of
     unwritten runs count as references).
 
@@ -255,6 +275,8 @@ def check_location(
         prune_orphans_older_than: Delete unreferenced blobs written more than this many
             seconds ago (None: delete nothing). Blobs whose filesystem gives no time are
             never deleted.
+        anchor: ``(seq, hash)`` of an event noted earlier (``event_head`` of an earlier
+            report): the log must still hold it, or it was rewritten wholesale.
 
     Returns:
         The report.
@@ -269,7 +291,7 @@ def check_location(
     engine = readonly_engine(location)
     try:
         blobs = open_blob_store(location.blob_root)
-        return _Checker(engine, location, blobs).run(prune_orphans_older_than)
+        return _Checker(engine, location, blobs, anchor).run(prune_orphans_older_than)
     finally:
         engine.dispose()
 
@@ -411,6 +433,10 @@ def _record_blobs(data: Any) -> Iterator[tuple[object, str]]:
     for artifact in data.get("artifacts") or []:
         if isinstance(artifact, dict):
             yield artifact.get("sha256"), f"artifact {artifact.get('path')}"
+    for record in data.get("inputs") or []:
+        if isinstance(record, dict):
+            yield record.get("manifest_sha256"), f"input manifest {record.get('path')}"
+            yield record.get("profile_sha256"), f"input profile {record.get('path')}"
     extra = data.get("extra")
     pin = extra.get("pin") if isinstance(extra, dict) else None
     if isinstance(pin, dict) and pin.get("kind") == "snapshot":
@@ -441,7 +467,14 @@ def _file_references(location: StoreLocation) -> set[str]:
 
 
 class _Checker:
-    def __init__(self, engine: Engine, location: StoreLocation, blobs: BlobStore) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        location: StoreLocation,
+        blobs: BlobStore,
+        anchor: tuple[int, str] | None = None,
+    ) -> None:
+        self.anchor = anchor
         self.engine = engine
         self.location = location
         self.blobs = blobs
@@ -498,6 +531,8 @@ class _Checker:
             with self._db() as conn:
                 report.change_seq = change_seq(conn)
                 report.runs = _scan_runs(conn, found)
+        if report.schema_revision is not None and report.schema_revision >= "0003":
+            self.check_lifecycle(found)
         report.problems += found.invalid
         report.blobs_referenced = len(found.counts)
 
@@ -526,6 +561,51 @@ class _Checker:
         report.seconds = time.monotonic() - started
         return report
 
+    def check_lifecycle(self, found: _References) -> None:
+        """The event log's chain, and the blobs of the model versions (manifests, files)."""
+        from .lifecycle import verify_chain
+        from .sql.lifecycle import read_head, read_log, read_manifests
+
+        report = self.report
+        with self._db() as conn:
+            events = read_log(conn)
+            head = read_head(conn)
+            manifests = read_manifests(conn)
+        report.events = len(events)
+        report.event_head = head
+        report.versions = len(manifests)
+        report.problems += verify_chain(events, head)
+        self.model_references(found, manifests)
+        if self.anchor is not None:
+            seq, digest = self.anchor
+            match = next((e for e in events if e.seq == seq), None)
+            if match is None or match.hash != digest:
+                report.problems.append(
+                    f"the lifecycle log does not hold event {seq} with hash {digest[:16]}...: "
+                    "the log was rewritten since that anchor was noted"
+                )
+
+    def model_references(
+        self, found: _References, manifests: list[tuple[str, int, str]] | None = None
+    ) -> None:
+        """Add the blobs of every model version: its manifest and the files it lists."""
+        if manifests is None:
+            from .sql.lifecycle import read_manifests
+
+            with self._db() as conn:
+                manifests = read_manifests(conn)
+        for model, version, sha in manifests:
+            ref = f"{model}/{version}"
+            found.add(sha, "", f"model {ref} manifest")
+            try:
+                data = json.loads(self.blobs.get_bytes(validate_sha256(sha)))
+            except (MlopsError, ValueError):
+                continue  # reported as missing (or corrupted) with the blobs
+            files = data.get("files") if isinstance(data, dict) else None
+            for entry in files if isinstance(files, list) else []:
+                if isinstance(entry, dict):
+                    found.add(entry.get("sha256"), "", f"model {ref} file {entry.get('path')}")
+
     def prune(self, report: CheckReport, older_than: float) -> None:
         self.prune_temporaries(report, older_than)
         orphans = report.orphan_blobs
@@ -545,14 +625,16 @@ class _Checker:
             return
         # Read the references again if any run was created or changed since: it may have
         # reused one of these blobs (a blob that exists is not written again).
+        again: _References | None = None
         with self._db() as conn:
             seq = report.change_seq
             if seq is None or change_seq(conn) != seq:
                 again = _References()
                 _scan_runs(conn, again)
-                fresh: set[str] = set(again.counts)
-            else:
-                fresh = set()
+        fresh: set[str] = set()
+        if again is not None:
+            self.model_references(again)
+            fresh = set(again.counts)
         fresh |= _file_references(self.location)
         for info in candidates:
             if info.sha in fresh:

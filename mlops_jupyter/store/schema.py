@@ -23,9 +23,14 @@ from sqlalchemy import (
 
 __all__ = [
     "SCHEMA_REVISION",
+    "lifecycle_events",
+    "lineage_edges",
     "metadata",
     "metric_steps",
     "metrics",
+    "model_aliases",
+    "model_versions",
+    "models",
     "params",
     "runs",
     "store_state",
@@ -34,7 +39,7 @@ __all__ = [
 
 #: Alembic head revision this code expects; opening a store whose ``alembic_version``
 #: differs runs the migrations.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 metadata = MetaData()
 
@@ -129,4 +134,86 @@ store_state = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("store_id", String(32), nullable=False),
     Column("change_seq", BigInteger, nullable=False),
+    # Head of the lifecycle event log (0003): its last sequence number and hash, so that
+    # deleting the newest events is detected too.
+    Column("event_seq", BigInteger, nullable=False, server_default="0"),
+    Column("event_hash", String(64), nullable=False, server_default=""),
+)
+
+# -- the model registry (0003) ------------------------------------------------------------
+
+models = Table(
+    "models",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("tags", Text, nullable=False),
+    # The approval policy (JSON), or NULL for the defaults.
+    Column("policy", Text, nullable=True),
+    Column("created_at", _TS, nullable=False),
+    Column("created_by", Text, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("model", Text, ForeignKey("models.name", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("run_id", _ID, nullable=True),
+    # The manifest blob: every file of the model with its sha256 and size.
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("flavor", String(32), nullable=False),
+    Column("signature", Text, nullable=True),
+    Column("description", Text, nullable=False),
+    Column("tags", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("files", Integer, nullable=False),
+    Column("created_at", _TS, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Index("ix_model_versions_run_id", "run_id"),
+    Index("ix_model_versions_manifest", "manifest_sha256"),
+)
+
+# The current holder of each alias; its history is the event log.
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("model", Text, ForeignKey("models.name", ondelete="CASCADE"), primary_key=True),
+    Column("alias", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", _TS, nullable=False),
+)
+
+# Every lifecycle fact (a version registered, an alias moved, an approval, a gate, a trigger
+# firing), append-only and hash-chained: hash = sha256(prev_hash + the event's canonical JSON).
+lifecycle_events = Table(
+    "lifecycle_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", _TS, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("model", Text, nullable=True),
+    Column("alias", String(64), nullable=True),
+    Column("from_version", Integer, nullable=True),
+    Column("to_version", Integer, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_lifecycle_events_model_alias_seq", "model", "alias", "seq"),
+    Index("ix_lifecycle_events_kind_seq", "kind", "seq"),
+)
+
+# Lineage: what came from what. Kinds: data (a content digest), file (an absolute path),
+# url, snapshot, commit, sweep, run, version ("name/3").
+lineage_edges = Table(
+    "lineage_edges",
+    metadata,
+    Column("src_kind", String(16), primary_key=True),
+    Column("src", Text, primary_key=True),
+    Column("dst_kind", String(16), primary_key=True),
+    Column("dst", Text, primary_key=True),
+    Column("relation", String(32), primary_key=True),
+    Index("ix_lineage_edges_dst", "dst_kind", "dst"),
 )

@@ -86,6 +86,8 @@ class Tracker:
 
     def __init__(self, store_factory: Callable[[], RunStore] | None = None) -> None:
         self.writer = Writer(store_factory)
+        #: The last run this process recorded (``register_model`` links to it by default).
+        self.last_run_id: str | None = None
         self.writer.on_idle = self._flush_active
         self._lock = threading.Lock()
         self._environment = steps.EnvironmentStep()
@@ -233,6 +235,7 @@ class Tracker:
         run.stderr_tail = steps.redact(output_tail(stderr_tail))
         if not active.stored:
             return run
+        self.last_run_id = run.id
         steps.capture_metric_vars(active, namespace, assigned)
         if run.status is RunStatus.FINISHED:
             # A failed cell usually did not write its artifacts: nothing worth a warning.

@@ -8,6 +8,17 @@ from __future__ import annotations
 
 from .base import BaseHandler
 from .jobs import JobHandler, JobsHandler, ReproduceHandler, SweepHandler, SweepsHandler
+from .models import (
+    LineageHandler,
+    ModelAliasHandler,
+    ModelHandler,
+    ModelHistoryHandler,
+    ModelRollbackHandler,
+    ModelsHandler,
+    ModelVersionFileHandler,
+    ModelVersionHandler,
+    ModelVersionsHandler,
+)
 from .runs import (
     ArtifactHandler,
     CompareHandler,
@@ -41,4 +52,16 @@ ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (r"sweeps/(?P<sweep_id>[^/]+)", SweepHandler),
     ("compare", CompareHandler),
     ("experiments", ExperimentsHandler),
+    ("models", ModelsHandler),
+    (r"models/(?P<name>[^/]+)", ModelHandler),
+    (r"models/(?P<name>[^/]+)/versions", ModelVersionsHandler),
+    (r"models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)", ModelVersionHandler),
+    (
+        r"models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/files/(?P<index>[^/]+)",
+        ModelVersionFileHandler,
+    ),
+    (r"models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)", ModelAliasHandler),
+    (r"models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)/rollback", ModelRollbackHandler),
+    (r"models/(?P<name>[^/]+)/history", ModelHistoryHandler),
+    ("lineage", LineageHandler),
 ]

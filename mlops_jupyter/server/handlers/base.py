@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -30,6 +32,7 @@ __all__ = [
     "RETRY_AFTER_S",
     "BaseHandler",
     "UnsupportedMediaTypeError",
+    "attachment_header",
     "json_object",
     "validate_job_id",
     "validate_run_id",
@@ -40,6 +43,7 @@ _JOB_ID_RE = re.compile(r"[0-9a-f]{32}")
 _INT_RE = re.compile(r"[0-9]{1,12}")
 #: Largest request body accepted.
 MAX_BODY_BYTES = 64 * 1024
+_ATTACHMENT_CHUNK = 1024 * 1024
 #: The resource every verb is authorized on (JupyterHub scopes, custom authorizers).
 AUTH_RESOURCE = "mlops-jupyter"
 #: What a 429 (the job queue is full) tells the client to wait, in seconds.
@@ -133,6 +137,33 @@ class BaseHandler(APIHandler):
         """The store this server uses (shared, opened on first use)."""
         return self.services.store()
 
+    async def send_attachment(self, sha: str, path: str) -> None:
+        """Stream blob ``sha`` as a download named after ``path``, never rendered.
+
+        The blob is read through the blob store, which checks it against its name: one whose
+        content turns out not to match at the end of the file aborts the response, so the
+        client sees a broken download, never a complete-looking corrupted file.
+        """
+        from ...store.errors import BlobCorruptedError
+
+        with self.store().blobs.open(sha) as stream:
+            self.set_header("Content-Type", "application/octet-stream")
+            self.set_header("Content-Disposition", attachment_header(path))
+            self.set_header("X-Content-Type-Options", "nosniff")
+            self.set_header("Content-Security-Policy", "sandbox")
+            self.set_header("Cache-Control", "private, no-store")
+            try:
+                while chunk := stream.read(_ATTACHMENT_CHUNK):
+                    self.write(chunk)
+                    await self.flush()
+            except BlobCorruptedError as exc:
+                if not self._headers_written:
+                    raise
+                self.log.error("%s: download aborted: %s", self._request_summary(), exc)
+                self.request.connection.close()  # type: ignore[union-attr]
+                return
+        self.finish()
+
     def finish_json(self, obj: Any) -> None:
         """Answer with ``obj`` as strict JSON (non-finite floats as strings)."""
         try:
@@ -153,6 +184,19 @@ class BaseHandler(APIHandler):
                 f"{name} must be an integer from {low} to {high}, got {raw!r:.40}"
             )
         return value
+
+
+def attachment_header(path: str) -> str:
+    """A ``Content-Disposition`` that downloads the file under its own name, never shows it.
+
+    The name is the last part of ``path``; ``filename`` is an ASCII stand-in (quotes,
+    backslashes and control characters dropped), ``filename*`` the name itself (RFC 6266).
+    """
+    name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or "artifact"
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    plain = re.sub(r'["\\]', "", plain).strip() or "artifact"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def validate_run_id(run_id: str) -> str:

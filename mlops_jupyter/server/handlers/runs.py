@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from urllib.parse import quote
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
@@ -15,7 +13,6 @@ from ...errors import InvalidArgumentError, NotFoundError
 from ...models import FileRecord, Run, dumps_strict
 from ...query import parse_filter, parse_sort
 from ...series import MAX_POINTS, MIN_POINTS
-from ...store.errors import BlobCorruptedError
 from ...version import __version__
 from .base import BaseHandler, validate_run_id
 
@@ -37,7 +34,6 @@ DEFAULT_POINTS = 500
 MIN_COMPARE, MAX_COMPARE = 2, 20
 BLOB_KINDS = ("source", "notebook", "diff", "env", "history")
 _TEXT = "text/plain; charset=utf-8"
-_ARTIFACT_CHUNK = 1024 * 1024
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _INDEX_RE = re.compile(r"[0-9]{1,6}")
 
@@ -172,19 +168,6 @@ def find_artifact(run: Run, ref: str) -> FileRecord:
     raise NotFoundError(f"run {run.id!r} has no artifact {ref!r:.80}")
 
 
-def attachment_header(path: str) -> str:
-    """A ``Content-Disposition`` that downloads the file under its own name, never shows it.
-
-    The name is the last part of ``path``; ``filename`` is an ASCII stand-in (quotes,
-    backslashes and control characters dropped), ``filename*`` the name itself (RFC 6266).
-    """
-    name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or "artifact"
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    plain = re.sub(r'["\\]', "", plain).strip() or "artifact"
-    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 class ArtifactHandler(BaseHandler):
     """``GET runs/{id}/artifacts/{ref}``: an artifact of a run, as a download."""
 
@@ -201,23 +184,7 @@ class ArtifactHandler(BaseHandler):
         store = self.store()
         run = store.get_run(validate_run_id(run_id))
         artifact = find_artifact(run, ref)
-        with store.blobs.open(artifact.sha256) as stream:
-            self.set_header("Content-Type", "application/octet-stream")
-            self.set_header("Content-Disposition", attachment_header(artifact.path))
-            self.set_header("X-Content-Type-Options", "nosniff")
-            self.set_header("Content-Security-Policy", "sandbox")
-            self.set_header("Cache-Control", "private, no-store")
-            try:
-                while chunk := stream.read(_ARTIFACT_CHUNK):
-                    self.write(chunk)
-                    await self.flush()
-            except BlobCorruptedError as exc:
-                if not self._headers_written:
-                    raise
-                self.log.error("%s: download aborted: %s", self._request_summary(), exc)
-                self.request.connection.close()  # type: ignore[union-attr]
-                return
-        self.finish()
+        await self.send_attachment(artifact.sha256, artifact.path)
 
 
 class RunMetricsHandler(BaseHandler):

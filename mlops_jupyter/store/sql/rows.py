@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "child_rows",
     "dumps_internal",
     "filter_text",
+    "lineage_rows",
     "metric_values",
     "nan_to_none",
     "param_row",
@@ -351,3 +353,39 @@ def run_summary_from_row(row: Row, children: Sequence[Row]) -> dict[str, Any]:
         "notebook_path": None if notebook is None else notebook.get("path"),
         "error_type": None if error is None else error.get("type", ""),
     }
+
+
+def lineage_rows(run: Run) -> list[dict[str, str]]:
+    """The lineage edges of a run: the data, files and URLs it read, the code it ran (notebook
+    snapshot, commit), and the run it reproduces or the sweep it belongs to."""
+    found: dict[tuple[str, str, str], None] = {}
+    base = run.notebook.path if run.notebook is not None else None
+    cwd = run.extra.get("cwd")
+    base_dir = os.path.dirname(base) if base else (cwd if isinstance(cwd, str) else None)
+    for record in run.inputs:
+        if record.kind == "url":
+            found[("url", record.path, "input")] = None
+            continue
+        if record.sha256:
+            found[("data", record.sha256, "input")] = None
+        if record.kind in ("file", "folder") and base_dir is not None:
+            path = os.path.normpath(os.path.join(base_dir, record.path))
+            found[("file", path, "input")] = None
+    if run.notebook is not None and run.notebook.snapshot_sha256:
+        found[("snapshot", run.notebook.snapshot_sha256, "code")] = None
+    if run.git is not None and run.git.commit:
+        found[("commit", run.git.commit, "code")] = None
+    if run.reproduction_of:
+        found[("run", run.reproduction_of, "reproduction")] = None
+    if run.sweep_id:
+        found[("sweep", run.sweep_id, "sweep")] = None
+    return [
+        {
+            "src_kind": kind,
+            "src": storable_text(src),
+            "dst_kind": "run",
+            "dst": run.id,
+            "relation": relation,
+        }
+        for kind, src, relation in found
+    ]

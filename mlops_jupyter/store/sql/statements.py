@@ -32,7 +32,7 @@ from sqlalchemy.sql.expression import ClauseElement
 
 from ...models import RunStatus
 from ..errors import StoreError
-from ..schema import metric_steps, metrics, params, runs, store_state, tags
+from ..schema import lineage_edges, metric_steps, metrics, params, runs, store_state, tags
 
 __all__ = [
     "IN_CHUNK",
@@ -279,6 +279,23 @@ class Statements:
     @cached_property
     def change_token(self) -> Prepared:
         stmt = select(store_state.c.store_id, store_state.c.change_seq).where(store_state.c.id == 1)
+        return Prepared(stmt, self.dialect)
+
+    @cached_property
+    def edges_insert(self) -> Prepared:
+        return Prepared(
+            lineage_edges.insert(),
+            self.dialect,
+            ["src_kind", "src", "dst_kind", "dst", "relation"],
+        )
+
+    @cached_property
+    def run_edges_delete(self) -> Prepared:
+        # A run's own lineage (what it read and ran); edges from it (to model versions, to
+        # its reproductions) belong to those.
+        stmt = lineage_edges.delete().where(
+            lineage_edges.c.dst_kind == "run", lineage_edges.c.dst == bindparam("b_run_id")
+        )
         return Prepared(stmt, self.dialect)
 
     @cached_property

@@ -39,6 +39,7 @@ from ..errors import RunAlreadyExistsError, RunNotFoundError, RunUnreadableError
 from ..location import StoreLocation
 from ..schema import metric_steps, metrics, runs
 from .database import Database
+from .lifecycle import SqlLifecycle
 from .listing import check_page, compile_count, compile_filter, page_by_metric, sorted_query
 from .rows import (
     ChildRow,
@@ -48,6 +49,7 @@ from .rows import (
     check_run_id,
     child_rows,
     dumps_internal,
+    lineage_rows,
     metric_values,
     read_children,
     run_columns,
@@ -96,6 +98,7 @@ class SqlRunStore(RunStore):
         self._sql = Statements(self.database.engine.dialect)
         self._count_cache: dict[tuple[Any, ...], int] = {}
         self._count_cache_lock = threading.Lock()
+        self._lifecycle = SqlLifecycle(self.database)
 
     def __repr__(self) -> str:
         return f"SqlRunStore({self.database.display!r})"
@@ -104,6 +107,11 @@ class SqlRunStore(RunStore):
     def location(self) -> StoreLocation:
         """Where this store is."""
         return self._location
+
+    @property
+    def lifecycle(self) -> SqlLifecycle:
+        """Models, versions, aliases, the event log and lineage (see :mod:`.lifecycle`)."""
+        return self._lifecycle
 
     @property
     def engine(self) -> Engine:
@@ -142,6 +150,7 @@ class SqlRunStore(RunStore):
         final_values = metric_values(run)
         columns = run_columns(run, self.put_json_blob)
         param_rows, tag_rows = child_rows(run)
+        edge_rows = lineage_rows(run)
         now = time.time()
         metric_rows = [
             {
@@ -163,6 +172,7 @@ class SqlRunStore(RunStore):
             sql.params_insert.executemany(conn, param_rows)
             sql.tags_insert.executemany(conn, tag_rows)
             sql.metrics_insert.executemany(conn, metric_rows)
+            sql.edges_insert.executemany(conn, edge_rows)
             sql.bump_change_seq.execute(conn, {})
 
         self._transact(write, write=True)
@@ -181,6 +191,7 @@ class SqlRunStore(RunStore):
         columns["b_id"] = columns.pop("id")
         columns["b_heartbeat_at"] = columns.pop("heartbeat_at")
         param_rows, tag_rows = child_rows(run)
+        edge_rows = lineage_rows(run)
         now = time.time()
         key = {"b_run_id": run.id}
         sql = self._sql
@@ -203,6 +214,8 @@ class SqlRunStore(RunStore):
             sql.metrics_set_value.executemany(conn, changed)
             removed = [{"b_run_id": run.id, "b_key": k} for k in old if k not in new_metrics]
             sql.metrics_delete_key.executemany(conn, removed)
+            sql.run_edges_delete.execute(conn, key)
+            sql.edges_insert.executemany(conn, edge_rows)
             sql.bump_change_seq.execute(conn, {})
 
         self._transact(write, write=True)
