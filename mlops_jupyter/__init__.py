@@ -27,6 +27,7 @@ __all__ = [
     "log_metric",
     "log_metrics",
     "model_history",
+    "model_versions",
     "register_model",
     "rollback",
     "runs",
@@ -240,6 +241,11 @@ def set_alias(name: str, alias: str, version: int | None, *, reason: str) -> Eve
 def rollback(name: str, alias: str, *, reason: str) -> Event:
     """Move ``name@alias`` back to the version it pointed at before its last move."""
     return _registry().rollback(name, alias, reason=reason)
+
+
+def model_versions(name: str) -> list[VersionRecord]:
+    """The versions of model ``name``, oldest first."""
+    return _registry().log.list_versions(name)
 
 
 def model_history(name: str, alias: str | None = None) -> list[Event]:

@@ -113,7 +113,8 @@ def test_setting_turns_capture_off_for_a_kernel(tmp_path: Path) -> None:
         "from IPython.core.interactiveshell import InteractiveShell\n"
         "ip = InteractiveShell.instance()\n"
         "ip.run_line_magic('load_ext', 'mlops_jupyter')\n"
-        "ip.run_cell(\"%%track --quiet\\nimport pathlib\\ntext = pathlib.Path('a.txt').read_text()\",\n"
+        'ip.run_cell("%%track --quiet\\nimport pathlib\\n'
+        "text = pathlib.Path('a.txt').read_text()\",\n"
         "            store_history=True)\n"
         "from mlops_jupyter.tracking import get_tracker\nget_tracker().drain()\n"
         "from mlops_jupyter.store import get_store\n"

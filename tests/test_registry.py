@@ -460,3 +460,33 @@ def test_a_tampered_blob_or_hostile_manifest_is_never_used(
         hostile = {"format": 1, "files": [{"path": bad, "sha256": sha, "size": 1}]}
         with pytest.raises(InvalidArgumentError):
             Manifest.from_json(hostile)
+
+
+def test_a_0002_store_migrates_with_the_lineage_of_its_runs(tmp_path: Path, workdir: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from mlops_jupyter.store.sql import alembic_config
+
+    location = StoreLocation.for_directory(tmp_path / "old")
+    store = open_store(location)
+    run = trained_run(store, workdir, 1)
+    store.close()
+    engine = create_engine(location.db_url)
+    try:
+        with engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0002")
+    finally:
+        engine.dispose()
+    store = open_store(location)
+    try:
+        assert store.migrated  # type: ignore[attr-defined]
+        registry = Registry(store, actor="alice")
+        result = lineage(registry, "data/train.csv", reverse=True)
+        assert [n.id for n in result.of_kind("run")] == [run.id]
+        assert registry.register("m", run=run.id).version == 1
+        assert store.lifecycle.verify_log() == []
+    finally:
+        store.close()

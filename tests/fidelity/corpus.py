@@ -601,7 +601,8 @@ def _package_case() -> Case:
             folder,
             tracked=IRIS_TRACKED.replace(
                 'mlops_jupyter.log_metric("accuracy", accuracy)',
-                'import fidelitypkg\nmlops_jupyter.log_metric("accuracy", accuracy * fidelitypkg.FACTOR)',
+                "import fidelitypkg\n"
+                'mlops_jupyter.log_metric("accuracy", accuracy * fidelitypkg.FACTOR)',
             ),
         )
         _fake_package(folder.parent / "pkgs", "1.0", 1.0)

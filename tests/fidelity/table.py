@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import cases  # noqa: E402
+from corpus import cases
 
 
 def main() -> int:
@@ -43,9 +43,7 @@ def main() -> int:
             seconds = time.monotonic() - started
         first = causes[0] if causes else ""
         verdict_ok = status == case.verdict
-        cause_ok = verdict_ok and (
-            first.startswith(case.first_cause) if case.first_cause else True
-        )
+        cause_ok = verdict_ok and (first.startswith(case.first_cause) if case.first_cause else True)
         rows.append((case, status, first, verdict_ok, cause_ok, seconds))
         mark = "ok " if cause_ok else "BAD"
         print(f"{mark} {case.name:<48} {status:<10} {seconds:5.1f}s  {first[:110]}", flush=True)
