@@ -155,7 +155,9 @@ export function inputRows(
           ? `${input.files} files · ${formatBytes(input.size)}`
           : formatBytes(input.size);
     const prefix = (input.sha256 ?? '').slice(0, 12);
-    const version = input.version ? `version ${input.version}` : '';
+    const version = input.version
+      ? `version ${input.version.length > 14 ? `${input.version.slice(0, 13)}…` : input.version}`
+      : '';
     const hash =
       input.hashing === 'none' || !prefix
         ? ['not hashed', version].filter(Boolean).join(' · ')

@@ -262,7 +262,7 @@ export function FilesSection(props: {
   );
 }
 
-/** The inputs: path, kind, the cell that read it, size, hash, how it was learnt, its time. */
+/** The inputs: path (its time in the tooltip), kind, the cell that read it, size, hash, how it was learnt. */
 function InputsTable(props: { rows: IInputRow[] }): JSX.Element {
   return (
     <table
@@ -279,13 +279,19 @@ function InputsTable(props: { rows: IInputRow[] }): JSX.Element {
           <th scope="col">size</th>
           <th scope="col">sha256</th>
           <th scope="col">learnt by</th>
-          <th scope="col">modified</th>
         </tr>
       </thead>
       <tbody>
         {props.rows.map((row, i) => (
           <tr key={`${row.path}:${i}`} data-path={row.path}>
-            <th scope="row">
+            <th
+              scope="row"
+              title={
+                row.mtime === null
+                  ? row.path
+                  : `${row.path}, modified ${formatFullTime(new Date(row.mtime * 1000).toISOString())}`
+              }
+            >
               <Breakable text={row.path} />
             </th>
             <td>{row.kind}</td>
@@ -295,11 +301,6 @@ function InputsTable(props: { rows: IInputRow[] }): JSX.Element {
               <code>{row.hash}</code>
             </td>
             <td>{row.via}</td>
-            <td>
-              {row.mtime !== null && (
-                <Time iso={new Date(row.mtime * 1000).toISOString()} />
-              )}
-            </td>
           </tr>
         ))}
       </tbody>

@@ -76,9 +76,9 @@ test.describe('mlops-jupyter reproduction', () => {
     await expect(acc).toContainText('yes');
     await expect(acc).not.toHaveClass(/jp-mlops-differs/);
     // The verdict, readable in both themes (the README shows the light one).
-    await shoot('verdict-light', details.verdict);
+    await shoot('verdict-light', details.reproduction);
     await page.theme.setDarkTheme();
-    await shoot('verdict-dark', details.verdict);
+    await shoot('verdict-dark', details.reproduction);
     const contrasts = await textContrasts(
       details.verdict.locator('tr, .jp-mlops-verdict-head')
     );
