@@ -26,6 +26,7 @@ __all__ = [
     "log_input",
     "log_metric",
     "log_metrics",
+    "log_predictions",
     "model_history",
     "model_versions",
     "register_model",
@@ -228,9 +229,56 @@ def load_model(ref: str, *, unpickle: bool = False, dest: str | None = None) -> 
     unpickling runs code from the file, so ask for it only for models you trust.
     """
     from .capture.inputs import get_monitor
+    from .tracking import record_model_load
 
     with get_monitor().paused():
-        return _registry().load(ref, unpickle=unpickle, dest=dest)
+        registry = _registry()
+        version = registry.resolve(ref)
+        loaded = registry.load(f"{version.model}/{version.version}", unpickle=unpickle, dest=dest)
+    # A tracked cell that loads a version evaluates it (gates read its metrics and data).
+    record_model_load(version.ref)
+    return loaded
+
+
+def log_predictions(y_true: Any, y_pred: Any) -> dict[str, Any]:
+    """Record per-example predictions with the run (of this tracked cell, else the next).
+
+    A gate with ``--bootstrap N`` resamples them to tell a real improvement from noise: log
+    them in the evaluations of both versions, for the same examples in the same order.
+
+    Args:
+        y_true: The true labels or values (a list or 1-d array).
+        y_pred: The predictions: labels, values, scores, or one row of class probabilities
+            per example.
+
+    Returns:
+        ``{"sha256", "n"}``.
+
+    Raises:
+        InvalidArgumentError: If they are empty, of different lengths, or not numbers.
+    """
+    import math
+
+    from .errors import InvalidArgumentError
+    from .tracking import record_predictions
+
+    truth = y_true.tolist() if hasattr(y_true, "tolist") else list(y_true)
+    predicted = y_pred.tolist() if hasattr(y_pred, "tolist") else list(y_pred)
+    if not truth or len(truth) != len(predicted):
+        raise InvalidArgumentError(
+            f"log_predictions: {len(truth)} true values and {len(predicted)} predictions"
+        )
+
+    def finite(value: Any) -> bool:
+        if isinstance(value, list):
+            return all(finite(v) for v in value)
+        return (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        )
+
+    if not (finite(truth) and finite(predicted)):
+        raise InvalidArgumentError("log_predictions: every value must be a finite number")
+    return record_predictions(truth, predicted)
 
 
 def set_alias(name: str, alias: str, version: int | None, *, reason: str) -> Event:

@@ -8,8 +8,11 @@ The core of it; the magic, the CLI, the REST handlers and the sidebar are faces 
 from __future__ import annotations
 
 from .actor import USER_ENV, default_actor
+from .approvals import promote, request_approval, requests, vote
 from .artifacts import FLAVORS, Manifest, ManifestFile, signature_of
+from .gates import Evaluation, GateResult, Rule, parse_rule, parse_rules, run_gate
 from .lineage import Lineage, Node, lineage, resolve_node
+from .policy import AliasPolicy, Policy
 from .refs import ModelRef, parse_ref
 from .registry import ALIAS_KINDS, Registry, require_reason
 
@@ -17,16 +20,28 @@ __all__ = [
     "ALIAS_KINDS",
     "FLAVORS",
     "USER_ENV",
+    "AliasPolicy",
+    "Evaluation",
+    "GateResult",
     "Lineage",
     "Manifest",
     "ManifestFile",
     "ModelRef",
     "Node",
+    "Policy",
     "Registry",
+    "Rule",
     "default_actor",
     "lineage",
     "parse_ref",
+    "parse_rule",
+    "parse_rules",
+    "promote",
+    "request_approval",
+    "requests",
     "require_reason",
     "resolve_node",
+    "run_gate",
     "signature_of",
+    "vote",
 ]

@@ -26,6 +26,7 @@ from ..store.lifecycle import (
     check_alias,
     check_model_name,
 )
+from . import approvals
 from .actor import default_actor
 from .artifacts import (
     Manifest,
@@ -37,6 +38,8 @@ from .artifacts import (
     signature_of,
     version_path,
 )
+from .gates import GateResult, run_gate
+from .policy import Policy
 from .refs import ModelRef, parse_ref
 
 if TYPE_CHECKING:
@@ -75,12 +78,17 @@ class Registry:
     Args:
         store: The run store (its lifecycle store and blobs are used).
         actor: Who acts (default: ``$MLOPS_JUPYTER_USER`` or the OS login).
+        identity: How the actor is known: ``authenticated`` (a Jupyter server's user) or
+            ``local`` (self-declared by a kernel or the CLI). Approvals record it.
     """
 
-    def __init__(self, store: RunStore, *, actor: str | None = None) -> None:
+    def __init__(
+        self, store: RunStore, *, actor: str | None = None, identity: str = "local"
+    ) -> None:
         self.store = store
         self.log = store.lifecycle
         self.actor = actor or default_actor()
+        self.identity = identity
 
     # -- registering ----------------------------------------------------------------------
 
@@ -288,6 +296,12 @@ class Registry:
         """
         check_model_name(name)
         check_alias(alias)
+        if kind == "alias_moved" and self.policy(name).for_alias(alias).protected:
+            raise ConflictError(
+                f"{name}@{alias} is protected by the model's policy: it moves only by "
+                f"promotion (mlops-jupyter models promote {name} VERSION --alias {alias}) or "
+                "rollback"
+            )
         return self.log.move_alias(
             name,
             alias,
@@ -298,6 +312,51 @@ class Registry:
             expect=expect,
             payload=payload,
         )
+
+    # -- policy, gates, approvals, promotion --------------------------------------------------
+
+    def policy(self, name: str) -> Policy:
+        """The model's policy (the defaults when none was set)."""
+        return Policy.from_json(self.model(name).policy)
+
+    def set_policy(self, name: str, policy: Any, *, reason: str | None = None) -> Policy:
+        """Set (None: reset to the defaults) the model's policy; an event records it."""
+        parsed = Policy.from_json(policy)
+        stored = None if policy is None else parsed.to_json()
+        self.log.set_policy(check_model_name(name), stored, actor=self.actor, reason=reason)
+        return parsed if policy is not None else Policy()
+
+    def gate(self, name: str, version: int, **options: Any) -> GateResult:
+        """Gate a candidate against an alias's holder (see :func:`.gates.run_gate`)."""
+        return run_gate(self, name, version, **options)
+
+    def request_approval(
+        self, name: str, version: int, alias: str, *, comment: str | None = None
+    ) -> dict[str, Any]:
+        """Ask for approval to promote a version (see :mod:`.approvals`)."""
+        return approvals.request_approval(self, name, version, alias, comment=comment)
+
+    def approve(self, request_id: str, *, comment: str | None = None) -> dict[str, Any]:
+        """Approve a request (not one's own, under the default policy)."""
+        return approvals.vote(self, request_id, approve=True, comment=comment)
+
+    def reject(self, request_id: str, *, comment: str) -> dict[str, Any]:
+        """Reject a request, saying why."""
+        return approvals.vote(self, request_id, approve=False, comment=comment)
+
+    def requests(
+        self, name: str | None = None, *, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Approval requests with their state, newest first."""
+        return approvals.requests(self, name, status=status)
+
+    def promote(self, name: str, version: int, alias: str, *, reason: str) -> Event:
+        """Promote a version to an alias if the policy allows it now.
+
+        Raises:
+            GuardRefusedError: With every missing condition (nothing moved).
+        """
+        return approvals.promote(self, name, version, alias, reason=reason)
 
     def holders(self, name: str, alias: str) -> list[int | None]:
         """The alias's holders after each of its moves, a rollback undoing the move before

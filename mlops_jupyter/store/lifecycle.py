@@ -15,12 +15,12 @@ import hashlib
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..errors import InvalidArgumentError
+from ..errors import ConflictError, InvalidArgumentError
 from ..models import format_datetime
 
 __all__ = [
@@ -29,7 +29,10 @@ __all__ = [
     "MODEL_NAME_RE",
     "Edge",
     "Event",
+    "Guard",
+    "GuardRefusedError",
     "LifecycleStore",
+    "LogView",
     "ModelRecord",
     "VersionRecord",
     "chain_hash",
@@ -359,6 +362,44 @@ class NewVersion:
     file_shas: Sequence[str] = ()
 
 
+class LogView(ABC):
+    """The log and the aliases as a :data:`Guard` reads them: inside the move's transaction,
+    under its lock, so what it checks cannot change before the move."""
+
+    @abstractmethod
+    def events(
+        self,
+        *,
+        model: str | None = None,
+        alias: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> list[Event]:
+        """Events, oldest first, filtered."""
+
+    @abstractmethod
+    def aliases(self, model: str) -> dict[str, int]:
+        """``alias -> version`` of a model."""
+
+
+#: Decides whether an alias may move: given the log and the alias's current holder, the
+#: reasons it may not (empty: it may).
+Guard = Callable[[LogView, "int | None"], list[str]]
+
+
+class GuardRefusedError(ConflictError):
+    """A guarded move was refused: nothing moved; the refusal is in the log.
+
+    Attributes:
+        reasons: Every missing condition, in words.
+        event: The refusal's event.
+    """
+
+    def __init__(self, reasons: Sequence[str], event: Event) -> None:
+        self.reasons = list(reasons)
+        self.event = event
+        super().__init__("refused: " + "; ".join(self.reasons))
+
+
 class LifecycleStore(ABC):
     """Models, versions, aliases, the event log and lineage, kept beside the runs.
 
@@ -436,6 +477,7 @@ class LifecycleStore(ABC):
         kind: str = "alias_moved",
         expect: Any = ANY,
         payload: Any = None,
+        guard: Guard | None = None,
     ) -> Event:
         """Point ``alias`` at ``version`` (None: remove it), recording an event, atomically.
 
@@ -452,6 +494,9 @@ class LifecycleStore(ABC):
             expect: The holder the caller saw (a version, or None for "no holder"): if it
                 changed meanwhile, nothing moves (``ConflictError``). ``ANY``: no check.
             payload: Details for the event.
+            guard: Checked inside the move's transaction, under its lock: if it gives
+                reasons, nothing moves, an event ``<kind>_refused`` records them, and
+                :class:`GuardRefusedError` is raised.
         """
 
     # -- the log ------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ __all__ = [
     "log_metric",
     "log_metrics",
     "record_frame",
+    "record_model_load",
+    "record_predictions",
     "run_row",
     "runs",
 ]
@@ -82,6 +84,46 @@ def record_frame(name: str, digest: str, rows: int, profile_json: bytes) -> File
             active.run.inputs = [
                 r for r in active.run.inputs if not (r.kind == "frame" and r.path == name)
             ] + [record]
+    return record
+
+
+def record_model_load(ref: str) -> None:
+    """Note that the session loaded model version ``ref`` (``name/3``): the run whose cell
+    executes (else the next tracked run) evaluates it."""
+    from . import context
+
+    active = context.current()
+    if active is None:
+        if ref not in context.pending_models:
+            context.pending_models.append(ref)
+        return
+    with active.lock:
+        loaded = active.run.extra.setdefault("models_loaded", [])
+        if ref not in loaded:
+            loaded.append(ref)
+
+
+def record_predictions(y_true: list[Any], y_pred: list[Any]) -> dict[str, Any]:
+    """Store per-example predictions (a JSON blob) with the run whose cell executes, else the
+    next tracked run. Gates bootstrap metric differences from them.
+
+    Returns:
+        ``{"sha256", "n"}``.
+    """
+    import json
+
+    from . import context
+
+    body = json.dumps({"y_true": y_true, "y_pred": y_pred}, allow_nan=False).encode()
+    sha = get_tracker().writer.blobs().put_bytes(body, fsync=False)
+    record = {"sha256": sha, "n": len(y_true)}
+    active = context.current()
+    if active is None:
+        context.pending_predictions.clear()
+        context.pending_predictions.update(record)
+    else:
+        with active.lock:
+            active.run.extra["predictions"] = record
     return record
 
 

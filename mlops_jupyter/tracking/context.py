@@ -129,6 +129,10 @@ _current: ActiveRun | None = None
 _warned_outside = False
 #: Inputs logged with ``log_input`` outside a tracked cell: the next tracked run's.
 pending_inputs: list[FileRecord] = []
+#: Model versions loaded outside a tracked cell (``name/3``): the next tracked run evaluates
+#: them; and predictions logged there (``{"sha256", "n"}``).
+pending_models: list[str] = []
+pending_predictions: dict[str, Any] = {}
 _time = time.time
 
 

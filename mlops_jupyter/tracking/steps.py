@@ -291,12 +291,19 @@ def capture_inputs(active: ActiveRun, opts: TrackOptions, base: str, cell: int |
 
 
 def attach_pending_frames(active: ActiveRun) -> None:
-    """DataFrames given to ``log_input`` in earlier cells become inputs of this run."""
+    """DataFrames given to ``log_input``, model versions loaded and predictions logged in
+    earlier cells belong to this run."""
     from . import context
 
     if context.pending_inputs:
         active.run.inputs.extend(context.pending_inputs)
         context.pending_inputs.clear()
+    if context.pending_models:
+        active.run.extra["models_loaded"] = list(dict.fromkeys(context.pending_models))
+        context.pending_models.clear()
+    if context.pending_predictions:
+        active.run.extra["predictions"] = dict(context.pending_predictions)
+        context.pending_predictions.clear()
 
 
 def session_reads(active: ActiveRun) -> list[Read]:

@@ -25,7 +25,10 @@ from ..lifecycle import (
     ANY,
     Edge,
     Event,
+    Guard,
+    GuardRefusedError,
     LifecycleStore,
+    LogView,
     ModelRecord,
     NewVersion,
     VersionRecord,
@@ -132,6 +135,56 @@ def read_manifests(conn: Connection) -> list[tuple[str, int, str]]:
     return [(str(m), int(v), str(sha)) for m, v, sha in rows]
 
 
+def _events(
+    conn: Connection,
+    *,
+    model: str | None = None,
+    alias: str | None = None,
+    kinds: Sequence[str] | None = None,
+    after: int = 0,
+    limit: int | None = None,
+) -> list[Event]:
+    query = select(lifecycle_events).where(lifecycle_events.c.seq > after)
+    if model is not None:
+        query = query.where(lifecycle_events.c.model == model)
+    if alias is not None:
+        query = query.where(lifecycle_events.c.alias == alias)
+    if kinds:
+        query = query.where(lifecycle_events.c.kind.in_(list(kinds)))
+    query = query.order_by(lifecycle_events.c.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_event(row) for row in conn.execute(query)]
+
+
+def _aliases(conn: Connection, model: str) -> dict[str, int]:
+    rows = conn.execute(
+        select(model_aliases.c.alias, model_aliases.c.version)
+        .where(model_aliases.c.model == model)
+        .order_by(model_aliases.c.alias)
+    )
+    return {str(a): int(v) for a, v in rows}
+
+
+class _ConnView(LogView):
+    """The log as a guard sees it: inside the move's transaction, under its lock."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def events(
+        self,
+        *,
+        model: str | None = None,
+        alias: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> list[Event]:
+        return _events(self.conn, model=model, alias=alias, kinds=kinds)
+
+    def aliases(self, model: str) -> dict[str, int]:
+        return _aliases(self.conn, model)
+
+
 class SqlLifecycle(LifecycleStore):
     """The lifecycle store of a SQL database (shared with the runs).
 
@@ -229,19 +282,9 @@ class SqlLifecycle(LifecycleStore):
         limit: int | None = None,
     ) -> list[Event]:
         """Events, oldest first (see :meth:`LifecycleStore.events`)."""
-        query = select(lifecycle_events).where(lifecycle_events.c.seq > after)
-        if model is not None:
-            query = query.where(lifecycle_events.c.model == model)
-        if alias is not None:
-            query = query.where(lifecycle_events.c.alias == alias)
-        if kinds:
-            query = query.where(lifecycle_events.c.kind.in_(list(kinds)))
-        query = query.order_by(lifecycle_events.c.seq)
-        if limit is not None:
-            query = query.limit(limit)
 
         def read(conn: Connection) -> list[Event]:
-            return [_event(row) for row in conn.execute(query)]
+            return _events(conn, model=model, alias=alias, kinds=kinds, after=after, limit=limit)
 
         return self.database.transact(read, write=False)
 
@@ -456,16 +499,7 @@ class SqlLifecycle(LifecycleStore):
 
     def aliases(self, model: str) -> dict[str, int]:
         """A model's aliases (see :meth:`LifecycleStore.aliases`)."""
-
-        def read(conn: Connection) -> dict[str, int]:
-            rows = conn.execute(
-                select(model_aliases.c.alias, model_aliases.c.version)
-                .where(model_aliases.c.model == model)
-                .order_by(model_aliases.c.alias)
-            )
-            return {str(a): int(v) for a, v in rows}
-
-        return self.database.transact(read, write=False)
+        return self.database.transact(lambda conn: _aliases(conn, model), write=False)
 
     def move_alias(
         self,
@@ -478,9 +512,11 @@ class SqlLifecycle(LifecycleStore):
         kind: str = "alias_moved",
         expect: Any = ANY,
         payload: Any = None,
+        guard: Guard | None = None,
     ) -> Event:
         """Point an alias at a version, with its event (see :meth:`LifecycleStore.move_alias`)."""
         check_alias(alias)
+        refused: list[str] = []
 
         def write(conn: Connection) -> Event:
             self._lock_log(conn)  # serializes the moves, and the chain with them
@@ -503,6 +539,21 @@ class SqlLifecycle(LifecycleStore):
                     f"{'unset' if current is None else f'version {current}'}, not "
                     f"{'unset' if expect is None else f'version {expect}'}"
                 )
+            if guard is not None:
+                refused[:] = guard(_ConnView(conn), current)
+                if refused:  # recorded, and nothing moves
+                    details = dict(payload) if isinstance(payload, dict) else {}
+                    return self._append(
+                        conn,
+                        f"{kind}_refused",
+                        actor=actor,
+                        model=model,
+                        alias=alias,
+                        from_version=current,
+                        to_version=version,
+                        reason=reason,
+                        payload={**details, "reasons": list(refused)},
+                    )
             now = format_datetime(utcnow())
             if version is None:
                 conn.execute(model_aliases.delete().where(key))
@@ -531,7 +582,10 @@ class SqlLifecycle(LifecycleStore):
                 payload=payload,
             )
 
-        return self.database.transact(write, write=True)
+        event = self.database.transact(write, write=True)
+        if refused:
+            raise GuardRefusedError(refused, event)
+        return event
 
     # -- lineage ------------------------------------------------------------------------------
 

@@ -355,9 +355,14 @@ def run_summary_from_row(row: Row, children: Sequence[Row]) -> dict[str, Any]:
     }
 
 
+#: ``name/3``: a model version a run loaded (an evaluation of it).
+_VERSION_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}/[1-9][0-9]{0,8}")
+
+
 def lineage_rows(run: Run) -> list[dict[str, str]]:
     """The lineage edges of a run: the data, files and URLs it read, the code it ran (notebook
-    snapshot, commit), and the run it reproduces or the sweep it belongs to."""
+    snapshot, commit), the run it reproduces or the sweep it belongs to, and the model
+    versions it loaded (the run evaluates them)."""
     found: dict[tuple[str, str, str], None] = {}
     base = run.notebook.path if run.notebook is not None else None
     cwd = run.extra.get("cwd")
@@ -379,6 +384,10 @@ def lineage_rows(run: Run) -> list[dict[str, str]]:
         found[("run", run.reproduction_of, "reproduction")] = None
     if run.sweep_id:
         found[("sweep", run.sweep_id, "sweep")] = None
+    loaded = run.extra.get("models_loaded")
+    for ref in loaded if isinstance(loaded, list) else []:
+        if isinstance(ref, str) and _VERSION_REF.fullmatch(ref):
+            found[("version", ref, "evaluation")] = None
     return [
         {
             "src_kind": kind,
