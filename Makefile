@@ -40,7 +40,7 @@ $(VENV)/.stamp-venv:
 $(VENV)/.stamp-install: $(VENV)/.stamp-venv pyproject.toml package.json yarn.lock
 	$(PIP) install -q "jupyterlab==4.6.6" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
 	jlpm install
-	$(PIP) install -q -e ".[test,dev]" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
+	$(PIP) install -q -e ".[test,dev,mlflow]" 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0
 	jupyter-builder develop . --overwrite
 	touch $@
 

@@ -8,7 +8,8 @@ Layers, lowest first (a module may import its own layer and the ones below):
 2. store -- where runs are kept;
 3. pin, scratch, verdict, execution, tracking -- what a run pins, how it is prepared,
    judged, executed, recorded;
-4. reproduce, sweep, jobs, drift, registry (the lifecycle features) -- work built on the above;
+4. reproduce, sweep, jobs, drift, registry, interop, determinism (the lifecycle features) --
+   work built on the above;
 5. kernel, session, magics, summary, server, cli, the package itself -- the faces.
 """
 
@@ -42,6 +43,8 @@ LAYERS: dict[str, int] = {
     "jobs": 4,
     "drift": 4,
     "registry": 4,
+    "interop": 4,
+    "determinism": 4,
     "kernel": 5,
     "session": 5,
     "magics": 5,

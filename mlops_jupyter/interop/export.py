@@ -1,0 +1,437 @@
+"""Exporting runs (and registered models) to MLflow, idempotently.
+
+:func:`export_runs` reads the selected runs of our store, describes each in MLflow's terms
+(:mod:`.mlflow_format`) and hands them to a *sink*: MLflow's client for any tracking URI
+(:class:`~.mlflow_sinks.ClientSink`), MLflow's own SQL schema written in bulk for
+``sqlite:``/``postgresql:``/``mysql:`` URIs (:class:`~.mlflow_sinks.SqlSink`, the client's
+``log_batch`` takes ~150 ms per run of 500 points), or the mlflow-export-import folder
+format (:class:`~.export_dir.DirSink`, no MLflow needed).
+
+Each exported run carries our run id and a fingerprint of everything exported in tags: a
+run found with the same fingerprint is left alone, one with another is updated (new points,
+tags, status, end time), so exporting again adds nothing and rewrites nothing unchanged.
+
+Plain Python: no Tornado, no IPython; MLflow is imported by the sinks that need it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import InvalidArgumentError
+from ..models import Run, dumps_strict
+from .mlflow_format import (
+    NOTEBOOK_ARTIFACT,
+    RECORD_ARTIFACT,
+    SOURCE_ARTIFACT,
+    ArtifactFile,
+    MlflowRunData,
+    artifact_path,
+    shown_uri,
+    to_mlflow,
+)
+
+if TYPE_CHECKING:
+    from ..store.base import RunStore
+
+__all__ = [
+    "CHUNK_RUNS",
+    "Existing",
+    "ExportReport",
+    "Sink",
+    "export_runs",
+    "is_sql_uri",
+    "run_artifacts",
+    "select_runs",
+]
+
+#: Runs written per transaction (SQL sink) or per progress report.
+CHUNK_RUNS = 200
+_PAGE = 500
+_SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mssql")
+
+#: ``progress(done, total)`` after each chunk of runs.
+ExportProgress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A run found at the target.
+
+    Attributes:
+        mlflow_id: Its MLflow run id.
+        fingerprint: Its export fingerprint tag (None: not exported by us).
+        deleted: Whether MLflow marks it deleted.
+    """
+
+    mlflow_id: str
+    fingerprint: str | None
+    deleted: bool = False
+
+
+class Sink(Protocol):
+    """Where an export writes: an MLflow tracking server or database, or a folder."""
+
+    description: str
+
+    def experiment(self, name: str) -> str:
+        """The id of experiment ``name`` at the target (created if missing)."""
+
+    def existing(self, experiment_id: str, run_ids: list[str]) -> dict[str, Existing]:
+        """The target's runs that are some of ``run_ids`` (our ids), by our id."""
+
+    def create(self, experiment_id: str, runs: list[MlflowRunData], store: RunStore) -> list[str]:
+        """Create the runs (with their points and artifacts); return their MLflow ids."""
+
+    def update(
+        self, existing: Existing, data: MlflowRunData, store: RunStore, report: ExportReport
+    ) -> None:
+        """Bring an exported run up to date: new points, params and tags, status, times."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+@dataclass
+class ExportReport:
+    """What an export did.
+
+    Attributes:
+        target: Where it wrote (credentials masked).
+        method: ``client``, ``sql`` or ``dir``.
+        created: Runs exported for the first time.
+        updated: Runs exported before and changed since.
+        unchanged: Runs exported before and unchanged.
+        skipped: ``{"run_id", "reason"}`` of runs not written (deleted at the target...).
+        failed: ``{"run_id", "error"}`` of runs that could not be written.
+        run_ids: Our run id -> MLflow run id, for the runs created or updated.
+        experiments: Experiment name -> MLflow experiment id.
+        notes: What could not be kept exactly (renamed keys, cut values), one per kind.
+        models: What ``--models`` did (None without it).
+        seconds: Wall time.
+    """
+
+    target: str
+    method: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    run_ids: dict[str, str] = field(default_factory=dict)
+    experiments: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    models: dict[str, Any] | None = None
+    seconds: float = 0.0
+    #: Our run id -> MLflow run id of every run at the target, unchanged ones included.
+    known: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every selected run (and model) was written or already up to date."""
+        return not self.failed and not (self.models or {}).get("failed")
+
+    def note(self, text: str) -> None:
+        """Keep a note once (at most 50)."""
+        if text not in self.notes and len(self.notes) < 50:
+            self.notes.append(text)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON."""
+        return {
+            "target": self.target,
+            "method": self.method,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": list(self.skipped),
+            "failed": list(self.failed),
+            "run_ids": dict(self.run_ids),
+            "experiments": dict(self.experiments),
+            "notes": list(self.notes),
+            "models": self.models,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def is_sql_uri(uri: str) -> bool:
+    """Whether ``uri`` is an MLflow SQL tracking store (``sqlite:///…``, ``postgresql://…``)."""
+    scheme = uri.partition(":")[0].split("+")[0].lower()
+    return "://" in uri and scheme in _SQL_SCHEMES
+
+
+def _open_sink(target: str, method: str, artifacts: str | None) -> Sink:
+    if method == "dir" or (method == "auto" and "://" not in target and ":" not in target[:3]):
+        from .export_dir import DirSink
+
+        return DirSink(target)
+    if method not in ("auto", "client", "sql"):
+        raise InvalidArgumentError(f"unknown export method {method!r}: use auto, client or sql")
+    from .mlflow_sinks import ClientSink, SqlSink
+
+    if method == "sql" or (method == "auto" and is_sql_uri(target)):
+        if not is_sql_uri(target):
+            raise InvalidArgumentError(
+                f"--via sql needs an MLflow SQL tracking URI (sqlite:///, postgresql://…), "
+                f"not {shown_uri(target)!r}"
+            )
+        return SqlSink(target, artifacts)
+    return ClientSink(target, artifacts)
+
+
+def select_runs(
+    store: RunStore, *, experiment: str | None = None, where: str | None = None
+) -> Iterator[Run]:
+    """The runs to export, newest first: all, one experiment's, or those matching a filter
+    of the sidebar's language (``params.lr < 0.1 and status = "finished"``).
+
+    Raises:
+        InvalidArgumentError: If the filter does not parse.
+    """
+    if where is not None and where.strip():
+        from ..query import parse_filter
+
+        node = parse_filter(where)
+        ids: list[str] = []
+        offset = 0
+        while True:
+            page = store.list_runs(where=node, experiment=experiment, limit=_PAGE, offset=offset)
+            ids.extend(str(summary["id"]) for summary in page.runs)
+            offset += _PAGE
+            if offset >= page.total or not page.runs:
+                break
+        for run_id in dict.fromkeys(ids):
+            yield store.get_run(run_id)
+        return
+    seen: set[str] = set()
+    offset = 0
+    while True:
+        page_runs = store.search_runs(experiment=experiment, limit=_PAGE, offset=offset)
+        for run in page_runs:
+            if run.id not in seen:  # a run started meanwhile shifts the pages down by one
+                seen.add(run.id)
+                yield run
+        if len(page_runs) < _PAGE:
+            return
+        offset += _PAGE
+
+
+def run_artifacts(run: Run) -> list[ArtifactFile]:
+    """The files exported with a run: its record, cell source and notebook snapshot (under
+    ``mlops_jupyter/``) and the artifacts it recorded (at their recorded relative paths).
+
+    A run with nothing beyond what MLflow's fields hold (no source, notebook, environment,
+    git state, inputs or artifacts) gets no files.
+    """
+    files: list[ArtifactFile] = []
+    taken: set[str] = set()
+    rich = bool(run.source or run.notebook or run.env or run.git or run.inputs or run.artifacts)
+    if not rich:
+        return files
+    record = run.to_json()
+    files.append(ArtifactFile(RECORD_ARTIFACT, data=dumps_strict(record).encode("utf-8")))
+    if run.source:
+        files.append(
+            ArtifactFile(SOURCE_ARTIFACT, data=run.source.encode("utf-8", "surrogatepass"))
+        )
+    if run.notebook is not None and run.notebook.snapshot_sha256:
+        files.append(ArtifactFile(NOTEBOOK_ARTIFACT, sha256=run.notebook.snapshot_sha256))
+    taken.update(f.path for f in files)
+    for item in run.artifacts:
+        if item.kind == "file" and item.sha256:
+            files.append(ArtifactFile(artifact_path(item.path, taken), sha256=item.sha256))
+    return files
+
+
+def stage_artifacts(files: list[ArtifactFile], store: RunStore, folder: str) -> None:
+    """Write ``files`` under ``folder`` (blobs are streamed and checked against their hash).
+
+    Raises:
+        InvalidArgumentError: If a path would leave ``folder`` (never, by construction).
+    """
+    import shutil
+
+    root = os.path.realpath(folder)
+    for item in files:
+        target = os.path.realpath(os.path.join(root, *item.path.split("/")))
+        if not target.startswith(root + os.sep):
+            raise InvalidArgumentError(f"artifact path {item.path!r} leaves its folder")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if item.data is not None:
+            with open(target, "wb") as handle:
+                handle.write(item.data)
+        elif item.sha256 is not None:
+            with store.blobs.open(item.sha256) as source, open(target, "wb") as handle:
+                shutil.copyfileobj(source, handle)
+
+
+def _series(store: RunStore, run: Run) -> dict[str, Any]:
+    return {key: store.metric_series(run.id, key) for key in run.metrics}
+
+
+def export_runs(
+    store: RunStore,
+    target: str,
+    *,
+    experiment: str | None = None,
+    where: str | None = None,
+    models: bool = False,
+    method: str = "auto",
+    artifacts: str | None = None,
+    progress: ExportProgress | None = None,
+) -> ExportReport:
+    """Export runs (and with ``models`` their registered models) to MLflow.
+
+    Args:
+        store: Our store.
+        target: An MLflow tracking URI (``sqlite:///…``, ``http://…``, ``postgresql://…``)
+            or a folder (the mlflow-export-import format, no MLflow needed).
+        experiment: Only this experiment's runs.
+        where: Only the runs matching this filter (the sidebar's language).
+        models: Also export the registered models whose versions these runs produced.
+        method: ``auto`` (bulk SQL for SQL URIs, the client otherwise, a folder for a
+            path), ``client``, ``sql`` or ``dir``.
+        artifacts: Where new MLflow experiments keep their artifacts (default: beside a
+            SQLite database, ``<db>-artifacts/``; the server's for ``http(s)://``).
+        progress: Called after each chunk of runs.
+
+    Returns:
+        The report.
+
+    Raises:
+        InvalidArgumentError: A bad filter, method or target.
+        MlflowMissingError: MLflow is needed and not installed.
+    """
+    started = time.monotonic()
+    sink = _open_sink(target, method, artifacts)
+    kind = type(sink).__name__.removesuffix("Sink").lower()
+    report = ExportReport(target=sink.description, method=kind)
+    try:
+        runs = list(select_runs(store, experiment=experiment, where=where))
+        origins = getattr(sink, "origins", None)
+        if isinstance(origins, dict):
+            for run in runs:
+                source = run.extra.get("mlflow")
+                if isinstance(source, dict) and isinstance(source.get("run_id"), str):
+                    origins[run.id] = source["run_id"]
+        _export_all(store, sink, runs, report, progress)
+        if models:
+            report.models = _export_models(store, sink, runs, report)
+    finally:
+        sink.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _export_all(
+    store: RunStore,
+    sink: Sink,
+    runs: list[Run],
+    report: ExportReport,
+    progress: ExportProgress | None,
+) -> None:
+    by_experiment: dict[str, list[Run]] = {}
+    for run in runs:
+        by_experiment.setdefault(run.experiment, []).append(run)
+    done = 0
+    for name, group in by_experiment.items():
+        try:
+            experiment_id = sink.experiment(name)
+        except Exception as exc:  # one experiment refused must not stop the others
+            for run in group:
+                report.failed.append({"run_id": run.id, "error": _describe(exc)})
+            done += len(group)
+            continue
+        report.experiments[name] = experiment_id
+        for start in range(0, len(group), CHUNK_RUNS):
+            chunk = group[start : start + CHUNK_RUNS]
+            _export_chunk(store, sink, experiment_id, chunk, report)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(runs))
+
+
+def _export_chunk(
+    store: RunStore, sink: Sink, experiment_id: str, chunk: list[Run], report: ExportReport
+) -> None:
+    existing = sink.existing(experiment_id, [run.id for run in chunk])
+    new: list[MlflowRunData] = []
+    for run in chunk:
+        try:
+            data = to_mlflow(run, _series(store, run), artifacts=run_artifacts(run))
+        except Exception as exc:
+            report.failed.append({"run_id": run.id, "error": _describe(exc)})
+            continue
+        for note in data.notes:
+            report.note(f"run {run.id[:12]}: {note}")
+        found = existing.get(run.id)
+        if found is None:
+            new.append(data)
+        elif found.deleted:
+            report.skipped.append(
+                {
+                    "run_id": run.id,
+                    "reason": f"MLflow run {found.mlflow_id} is deleted at the target: restore "
+                    "it, or purge it (mlflow gc) to export the run again",
+                }
+            )
+        elif found.fingerprint is None:
+            report.skipped.append(
+                {
+                    "run_id": run.id,
+                    "reason": f"MLflow run {found.mlflow_id} has this id and was not exported by "
+                    "mlops-jupyter (the run was imported from there)",
+                }
+            )
+        elif found.fingerprint == data.fingerprint:
+            report.unchanged += 1
+            report.known[run.id] = found.mlflow_id
+        else:
+            try:
+                sink.update(found, data, store, report)
+            except Exception as exc:
+                report.failed.append({"run_id": run.id, "error": _describe(exc)})
+                continue
+            report.updated += 1
+            report.run_ids[run.id] = report.known[run.id] = found.mlflow_id
+    if not new:
+        return
+    try:
+        ids = sink.create(experiment_id, new, store)
+    except Exception as exc:
+        # A chunk refused as a whole is retried run by run, to name the culprit.
+        if len(new) == 1:
+            report.failed.append({"run_id": new[0].run_id, "error": _describe(exc)})
+            return
+        for data in new:
+            try:
+                (mlflow_id,) = sink.create(experiment_id, [data], store)
+            except Exception as inner:
+                report.failed.append({"run_id": data.run_id, "error": _describe(inner)})
+            else:
+                report.created += 1
+                report.run_ids[data.run_id] = report.known[data.run_id] = mlflow_id
+        return
+    report.created += len(ids)
+    created = {data.run_id: mlflow_id for data, mlflow_id in zip(new, ids, strict=True)}
+    report.run_ids.update(created)
+    report.known.update(created)
+
+
+def _export_models(
+    store: RunStore, sink: Sink, runs: list[Run], report: ExportReport
+) -> dict[str, Any]:
+    exporter = getattr(sink, "export_models", None)
+    if exporter is None:  # pragma: no cover - every sink has one
+        return {"exported": [], "failed": [], "skipped": ["this target does not hold models"]}
+    result: dict[str, Any] = exporter(store, {run.id for run in runs}, report.known)
+    return result
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
