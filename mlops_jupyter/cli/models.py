@@ -251,6 +251,225 @@ def cmd_files(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- gates, approvals, promotion -----------------------------------------------------------
+
+
+def _print_gate(data: dict[str, Any]) -> None:
+    verdict = "PASSED" if data["passed"] else "FAILED"
+    against = data["against_version"]
+    versus = f"@{data['against']} (version {against})" if against else f"@{data['against']} (unset)"
+    print(
+        f"gate {data.get('gate_id', '-')}: {data['name']}/{data['version']} vs {versus}: {verdict}"
+    )
+    same = data["same_eval_data"]
+    if same is not None:
+        print(f"  same evaluation data: {'yes' if same else 'NO'}")
+    for side in ("candidate", "champion"):
+        evaluation = data.get(side)
+        if evaluation:
+            digest = (evaluation.get("data_digest") or "none")[:12]
+            print(
+                f"  {side}: run {evaluation['run_id'][:12]} ({evaluation['source']}), data {digest}"
+            )
+    for metric, row in data["deltas"].items():
+        delta = "" if row["delta"] is None else f"  Δ {row['delta']:+.4g}"
+        champion = "" if row["champion"] is None else f" vs {format_value(row['champion'])}"
+        mark = "ok" if row["passed"] else "--"
+        print(f"  [{mark}] {metric}: {format_value(row['candidate'])}{champion}{delta}")
+    for metric, interval in (data.get("bootstrap") or {}).items():
+        low, high = interval["low"], interval["high"]
+        print(
+            f"  {metric} difference {interval['level']:.0%} interval [{low:+.4g}, {high:+.4g}] "
+            f"({interval['resamples']} resamples)"
+        )
+    for reason in data["reasons"]:
+        print(f"  reason: {reason}")
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    """Gate a candidate version against an alias's holder; exit 0 passed, 1 failed."""
+    registry = _registry()
+    reevaluate = None
+    if args.reevaluate:
+        from ..registry.reevaluate import SweepReevaluator
+
+        reevaluate = SweepReevaluator(registry)
+    result = registry.gate(
+        args.name,
+        _version_number(args.version),
+        against=args.against,
+        rules=args.rule or None,
+        data=args.data,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        reevaluate=reevaluate,
+    )
+    data = result.to_json()
+    if args.json:
+        print_json(data)
+    else:
+        _print_gate(data)
+    return 0 if result.passed else 1
+
+
+def _print_request(state: dict[str, Any]) -> None:
+    print(
+        f"request {state['id']}: {state['name']}/{state['version']} → @{state['alias']}  "
+        f"{state['status']} ({state['counted']}/{state['required']} approvals)"
+    )
+    print(
+        f"  asked by {state['requester']} on {str(state['created_at'])[:19]}, "
+        f"expires {str(state['expires_at'])[:19]}"
+    )
+    for vote in state["approvals"]:
+        print(f"  approved by {vote['actor']}: {vote['comment'] or '-'}")
+    for vote in state["rejections"]:
+        print(f"  rejected by {vote['actor']}: {vote['comment']}")
+
+
+def cmd_request_approval(args: argparse.Namespace) -> int:
+    """Ask for approval to promote a version to an alias."""
+    state = _registry().request_approval(
+        args.name, _version_number(args.version), args.alias, comment=args.comment
+    )
+    if args.json:
+        print_json(state)
+    else:
+        _print_request(state)
+    return 0
+
+
+def cmd_vote(args: argparse.Namespace) -> int:
+    """Approve or reject a request."""
+    registry = _registry()
+    if args.models_command == "approve":
+        state = registry.approve(args.request_id, comment=args.comment)
+    else:
+        state = registry.reject(args.request_id, comment=args.comment)
+    if args.json:
+        print_json(state)
+    else:
+        _print_request(state)
+    return 0
+
+
+def cmd_requests(args: argparse.Namespace) -> int:
+    """List approval requests, newest first."""
+    found = _registry().requests(args.name, status=args.status)
+    if args.json:
+        print_json({"requests": found})
+        return 0
+    if not found:
+        print("no requests")
+    for state in found:
+        _print_request(state)
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    """Promote a version to an alias; exit 1 with every missing condition when refused."""
+    from ..store.lifecycle import GuardRefusedError
+
+    registry = _registry()
+    try:
+        event = registry.promote(
+            args.name, _version_number(args.version), args.alias, reason=args.reason
+        )
+    except GuardRefusedError as exc:
+        if args.json:
+            print_json({"promoted": False, "reasons": exc.reasons, "event": exc.event.to_json()})
+        else:
+            print(f"not promoted: {args.name}/{args.version} → @{args.alias}")
+            for reason in exc.reasons:
+                print(f"  - {reason}")
+        return 1
+    if args.json:
+        print_json(
+            {
+                "promoted": True,
+                "name": event.model,
+                "alias": event.alias,
+                "version": event.to_version,
+                "event": event.to_json(),
+            }
+        )
+    else:
+        before = "unset" if event.from_version is None else f"version {event.from_version}"
+        print(f"promoted {event.model}/{event.to_version} to @{event.alias} (was {before})")
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    """Show or change a model's approval policy."""
+    import json
+
+    from ..registry import Policy
+
+    registry = _registry()
+    policy = registry.policy(args.name)
+    changed = False
+    if args.reset:
+        policy = registry.set_policy(args.name, None, reason=args.reason)
+        changed = True
+    elif args.file:
+        with open(args.file, encoding="utf-8") as f:
+            policy = registry.set_policy(args.name, json.load(f), reason=args.reason)
+        changed = True
+    else:
+        updates = {
+            key: value
+            for key, value in (
+                ("approvals", args.approvals),
+                (
+                    "approvers",
+                    None
+                    if args.approvers is None
+                    else [a.strip() for a in args.approvers.split(",") if a.strip()],
+                ),
+                ("self_approval", args.self_approval),
+                ("gate", args.gate),
+                ("protected", args.protected),
+                ("authenticated_only", args.authenticated_only),
+                ("rules", args.rule),
+            )
+            if value is not None
+        }
+        if updates or args.expiry_days is not None:
+            stored = policy.to_json()
+            if updates:
+                if not args.alias:
+                    raise InvalidArgumentError("give --alias ALIAS for the rules to change")
+                rules = {**policy.for_alias(args.alias).to_json(), **updates}
+                if args.alias not in stored["aliases"] and "protected" not in updates:
+                    rules["protected"] = True
+                stored["aliases"][args.alias] = rules
+            if args.expiry_days is not None:
+                stored["expiry_days"] = args.expiry_days
+            policy = registry.set_policy(
+                args.name, Policy.from_json(stored).to_json(), reason=args.reason
+            )
+            changed = True
+    shown = registry.policy(args.name).describe() if changed else policy.describe()
+    if args.json:
+        print_json({"name": args.name, **shown})
+        return 0
+    source = "set" if shown["explicit"] else "defaults"
+    print(f"policy of {args.name} ({source}; requests expire after {shown['expiry_days']:g} days)")
+    for alias, rules in shown["aliases"].items():
+        who = ", ".join(rules["approvers"]) or "anyone but the requester"
+        print(
+            f"  @{alias}: gate {'required' if rules['gate'] else 'not required'}, "
+            f"{rules['approvals']} approval(s) from {who}"
+            f"{', self-approval allowed' if rules['self_approval'] else ''}"
+            f"{', protected' if rules['protected'] else ''}"
+        )
+        for rule in rules["rules"]:
+            print(
+                f"    rule: {rule['metric']} {'higher' if rule['greater_is_better'] else 'lower'}"
+            )
+    return 0
+
+
 # -- lineage ---------------------------------------------------------------------------------
 
 
@@ -368,6 +587,91 @@ def register(commands: Subcommands) -> None:
     history.add_argument("--alias", help="only this alias's moves")
     json_flag(history)
     history.set_defaults(func=cmd_history)
+
+    gate = sub.add_parser(
+        "gate",
+        help="compare a candidate version with an alias's holder (exit 0 passed, 1 failed)",
+    )
+    gate.add_argument("name")
+    gate.add_argument("version")
+    gate.add_argument("--against", default="champion", metavar="ALIAS")
+    gate.add_argument(
+        "--rule",
+        action="append",
+        metavar="RULE",
+        help="METRIC[:higher|:lower][,min=X][,max=X][,abs=X][,rel=X%%] (repeatable; default: "
+        "the policy's rules)",
+    )
+    gate.add_argument("--data", help="only inputs matching this path, name or digest count")
+    gate.add_argument(
+        "--reevaluate",
+        action="store_true",
+        help="re-run the champion's evaluation notebook on the candidate's data when they differ",
+    )
+    gate.add_argument("--bootstrap", type=int, metavar="N", help="paired bootstrap resamples")
+    gate.add_argument("--seed", type=int, default=0, help="the bootstrap's seed")
+    json_flag(gate)
+    gate.set_defaults(func=cmd_gate)
+
+    ask = sub.add_parser("request-approval", help="ask for approval to promote a version")
+    ask.add_argument("name")
+    ask.add_argument("version")
+    ask.add_argument("--alias", required=True)
+    ask.add_argument("--comment")
+    json_flag(ask)
+    ask.set_defaults(func=cmd_request_approval)
+
+    approve = sub.add_parser("approve", help="approve a request")
+    approve.add_argument("request_id")
+    approve.add_argument("--comment")
+    json_flag(approve)
+    approve.set_defaults(func=cmd_vote)
+
+    reject = sub.add_parser("reject", help="reject a request, saying why")
+    reject.add_argument("request_id")
+    reject.add_argument("--comment", required=True)
+    json_flag(reject)
+    reject.set_defaults(func=cmd_vote)
+
+    listing_requests = sub.add_parser("requests", help="approval requests, newest first")
+    listing_requests.add_argument("name", nargs="?")
+    listing_requests.add_argument(
+        "--status", choices=["pending", "approved", "rejected", "expired", "void", "used"]
+    )
+    json_flag(listing_requests)
+    listing_requests.set_defaults(func=cmd_requests)
+
+    promote = sub.add_parser(
+        "promote", help="move a gated alias to a version (exit 1 with the reasons if refused)"
+    )
+    promote.add_argument("name")
+    promote.add_argument("version")
+    promote.add_argument("--alias", required=True)
+    promote.add_argument("--reason", required=True)
+    json_flag(promote)
+    promote.set_defaults(func=cmd_promote)
+
+    policy = sub.add_parser("policy", help="show or change a model's approval policy")
+    policy.add_argument("name")
+    policy.add_argument("--alias", help="the alias whose rules change")
+    policy.add_argument("--approvals", type=int, metavar="N")
+    policy.add_argument("--approvers", metavar="USER,USER", help="who may approve ('' = anyone)")
+    policy.add_argument("--self-approval", action=argparse.BooleanOptionalAction, default=None)
+    policy.add_argument("--gate", action=argparse.BooleanOptionalAction, default=None)
+    policy.add_argument(
+        "--protected",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the alias moves only by promotion (default for aliases a policy names)",
+    )
+    policy.add_argument("--authenticated-only", action=argparse.BooleanOptionalAction, default=None)
+    policy.add_argument("--rule", action="append", metavar="RULE", help="a default gate rule")
+    policy.add_argument("--expiry-days", type=float, metavar="DAYS")
+    policy.add_argument("--file", metavar="POLICY.json", help="the whole policy as JSON")
+    policy.add_argument("--reset", action="store_true", help="back to the defaults")
+    policy.add_argument("--reason")
+    json_flag(policy)
+    policy.set_defaults(func=cmd_policy)
 
     files = sub.add_parser("files", help="write a version's files to a folder")
     files.add_argument("ref", metavar="NAME[@ALIAS|/VERSION]")

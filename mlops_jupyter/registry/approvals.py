@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REQUEST_KINDS",
+    "may_approve",
     "promote",
     "request_approval",
     "request_states",
@@ -69,6 +70,19 @@ def _eligible(rules: AliasPolicy, requester: str, actor: str, identity: str) -> 
     if rules.authenticated_only and identity != "authenticated":
         return "the policy counts only approvals given through the Jupyter server (authenticated)"
     return None
+
+
+def may_approve(registry: Registry, state: dict[str, Any]) -> bool:
+    """Whether the registry's actor may approve this request now."""
+    if state.get("status") not in ("pending", "approved"):
+        return False
+    if any(v["actor"] == registry.actor for v in state["approvals"] + state["rejections"]):
+        return False
+    model = registry.model(str(state["name"]))
+    rules = _policy(_model_events(registry, model.name), model.policy).for_alias(
+        str(state["alias"])
+    )
+    return _eligible(rules, str(state["requester"]), registry.actor, registry.identity) is None
 
 
 def request_states(

@@ -9,15 +9,23 @@ from __future__ import annotations
 from .base import BaseHandler
 from .jobs import JobHandler, JobsHandler, ReproduceHandler, SweepHandler, SweepsHandler
 from .models import (
+    ApprovalsHandler,
+    ApproveHandler,
     LineageHandler,
     ModelAliasHandler,
+    ModelApprovalsHandler,
+    ModelGateHandler,
+    ModelGatesHandler,
     ModelHandler,
     ModelHistoryHandler,
+    ModelPolicyHandler,
+    ModelPromoteHandler,
     ModelRollbackHandler,
     ModelsHandler,
     ModelVersionFileHandler,
     ModelVersionHandler,
     ModelVersionsHandler,
+    RejectHandler,
 )
 from .runs import (
     ArtifactHandler,
@@ -63,5 +71,13 @@ ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (r"models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)", ModelAliasHandler),
     (r"models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)/rollback", ModelRollbackHandler),
     (r"models/(?P<name>[^/]+)/history", ModelHistoryHandler),
+    (r"models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/gate", ModelGateHandler),
+    (r"models/(?P<name>[^/]+)/gates", ModelGatesHandler),
+    (r"models/(?P<name>[^/]+)/approvals", ModelApprovalsHandler),
+    (r"models/(?P<name>[^/]+)/promote", ModelPromoteHandler),
+    (r"models/(?P<name>[^/]+)/policy", ModelPolicyHandler),
+    ("approvals", ApprovalsHandler),
+    (r"approvals/(?P<request_id>[^/]+)/approve", ApproveHandler),
+    (r"approvals/(?P<request_id>[^/]+)/reject", RejectHandler),
     ("lineage", LineageHandler),
 ]

@@ -96,12 +96,16 @@ class BaseHandler(APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Answer ``{"message": ...}`` with the status the error's code says."""
         message = self._reason
+        extra: dict[str, Any] = {}
         exc_info = kwargs.get("exc_info")
         if exc_info is not None:
             exc = exc_info[1]
             if isinstance(exc, MlopsError):
                 status_code = exc.code
                 message = str(exc)
+                reasons = getattr(exc, "reasons", None)
+                if isinstance(reasons, list):  # a refused promotion: every missing condition
+                    extra["reasons"] = reasons
             elif isinstance(exc, tornado.web.HTTPError):
                 message = exc.log_message or exc.reason or message
             else:
@@ -110,7 +114,7 @@ class BaseHandler(APIHandler):
         if status_code == 429:
             self.set_header("Retry-After", str(RETRY_AFTER_S))
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": message}))
+        self.finish(json.dumps({"message": message, **extra}))
 
     # -- helpers for the verbs ----------------------------------------------------------
 
