@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__",
+    "approve",
+    "gate",
     "get_run",
     "lineage",
     "load_model",
@@ -29,10 +31,14 @@ __all__ = [
     "log_predictions",
     "model_history",
     "model_versions",
+    "promote",
     "register_model",
+    "reject",
+    "request_approval",
     "rollback",
     "runs",
     "set_alias",
+    "set_policy",
 ]
 
 
@@ -308,3 +314,69 @@ def lineage(ref: str, *, reverse: bool = False) -> Lineage:
     from .registry import lineage as walk
 
     return walk(_registry(), ref, reverse=reverse)
+
+
+def gate(
+    name: str,
+    candidate: int,
+    against: str = "champion",
+    rules: list[Any] | None = None,
+    *,
+    data: str | None = None,
+    reevaluate: bool = False,
+    bootstrap: int | None = None,
+    seed: int = 0,
+) -> Any:
+    """Gate version ``candidate`` of ``name`` against the version ``against`` holds.
+
+    Rules are ``"auc:higher,min=0.8,abs=0.01"`` strings or dicts (default: the policy's).
+    Both versions must have been evaluated on the same data (a tracked cell that loaded the
+    version with :func:`load_model` and logged metrics; else the producing run), or the gate
+    refuses to compare -- unless ``reevaluate`` re-runs the champion's evaluation notebook on
+    the candidate's data. ``bootstrap=N`` adds a seeded paired bootstrap interval from
+    :func:`log_predictions`. The result (``.passed``, ``.reasons``, ``.deltas``,
+    ``.same_eval_data``) is recorded as an immutable event.
+    """
+    registry = _registry()
+    reevaluator = None
+    if reevaluate:
+        from .registry.reevaluate import SweepReevaluator
+
+        reevaluator = SweepReevaluator(registry)
+    return registry.gate(
+        name, candidate, against=against, rules=rules, data=data, bootstrap=bootstrap,
+        seed=seed, reevaluate=reevaluator,
+    )  # fmt: skip
+
+
+def request_approval(
+    name: str, version: int, alias: str, *, comment: str | None = None
+) -> dict[str, Any]:
+    """Ask for approval to promote ``name/version`` to ``alias``; returns the request
+    (``["id"]`` is what approvers approve)."""
+    return _registry().request_approval(name, version, alias, comment=comment)
+
+
+def approve(request_id: str, *, comment: str | None = None) -> dict[str, Any]:
+    """Approve a request (not your own under the default policy). The identity is the OS
+    login or ``$MLOPS_JUPYTER_USER``: self-declared, fine on one machine only; on a shared
+    server approve through JupyterLab, where the user is authenticated."""
+    return _registry().approve(request_id, comment=comment)
+
+
+def reject(request_id: str, *, comment: str) -> dict[str, Any]:
+    """Reject a request, saying why."""
+    return _registry().reject(request_id, comment=comment)
+
+
+def promote(name: str, version: int, alias: str, *, reason: str) -> Event:
+    """Move ``name@alias`` to ``version`` if its policy allows it now (a passing gate against
+    the current holder, the approvals); else nothing moves and
+    :class:`~mlops_jupyter.store.lifecycle.GuardRefusedError` lists every missing condition."""
+    return _registry().promote(name, version, alias, reason=reason)
+
+
+def set_policy(name: str, policy: dict[str, Any] | None, *, reason: str | None = None) -> Any:
+    """Set a model's approval policy (None: back to the defaults), e.g.
+    ``{"aliases": {"champion": {"gate": True, "approvals": 2, "approvers": ["ana", "raj"]}}}``."""
+    return _registry().set_policy(name, policy, reason=reason)

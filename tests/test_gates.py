@@ -377,3 +377,56 @@ def test_two_kernels_promoting_at_once_leave_one_consistent_alias(
     winner = next(e for e in attempts if e.kind == "promotion")
     assert alice.log.aliases("churn")["champion"] == winner.to_version
     assert alice.log.verify_log() == []
+
+
+# -- the CLI ----------------------------------------------------------------------------------
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    from mlops_jupyter.cli import main
+
+    capsys.readouterr()
+    status = main([*argv, "--json"])
+    out = capsys.readouterr().out
+    return status, json.loads(out)
+
+
+def test_cli_contract(
+    isolated_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_jupyter.store import get_store
+
+    store = get_store()
+    monkeypatch.setenv("MLOPS_JUPYTER_USER", "alice")
+    registry = Registry(store)
+    version(registry, {"auc": 0.8}, content="v1")
+    evaluate(registry, 1, {"auc": 0.8})
+    status, gate = cli(capsys, "models", "gate", "churn", "1", "--against", "champion",
+                       "--rule", "auc:higher,min=0.9")  # fmt: skip
+    assert status == 1 and gate["passed"] is False and gate["same_eval_data"] is None
+    assert gate["reasons"] == ["auc 0.8 is below the minimum 0.9"]
+    status, gate = cli(capsys, "models", "gate", "churn", "1", "--rule", "auc:higher,min=0.7")
+    assert status == 0 and gate["passed"] is True and isinstance(gate["gate_id"], int)
+    status, refused = cli(capsys, "models", "promote", "churn", "1", "--alias", "champion",
+                          "--reason", "first")  # fmt: skip
+    assert status == 1 and refused["promoted"] is False and len(refused["reasons"]) == 1
+    status, request = cli(capsys, "models", "request-approval", "churn", "1", "--alias", "champion")
+    assert status == 0 and len(request["id"]) == 12 and request["status"] == "pending"
+    status, answer = cli(capsys, "models", "approve", request["id"])
+    assert status == 1 and "own request" in answer["error"]
+    monkeypatch.setenv("MLOPS_JUPYTER_USER", "bob")
+    status, approved = cli(capsys, "models", "approve", request["id"], "--comment", "ok")
+    assert status == 0 and approved["status"] == "approved"
+    status, promoted = cli(capsys, "models", "promote", "churn", "1", "--alias", "champion",
+                           "--reason", "first")  # fmt: skip
+    assert status == 0 and promoted["promoted"] is True and promoted["version"] == 1
+    status, listing = cli(capsys, "models", "requests", "churn")
+    assert [r["status"] for r in listing["requests"]] == ["used"]
+    status, policy = cli(capsys, "models", "policy", "churn", "--alias", "champion",
+                         "--approvals", "2", "--approvers", "carol,dan")  # fmt: skip
+    assert status == 0 and policy["aliases"]["champion"]["approvers"] == ["carol", "dan"]
+    assert policy["aliases"]["champion"]["protected"] is True and policy["explicit"] is True
+    status, error = cli(capsys, "models", "reject", "nope", "--comment", "x")
+    assert status == 2 and "no approval request" in error["error"]
+    status, error = cli(capsys, "models", "gate", "churn", "1", "--rule", "auc:sideways")
+    assert status == 2
