@@ -40,19 +40,32 @@ export function distinguishingParams(
   runs: ReadonlyArray<Pick<ILabelRun, 'params'>>,
   max = MAX_PARAMS
 ): string[] {
-  const keys = [
-    ...new Set(runs.flatMap(run => Object.keys(run.params ?? {})))
-  ].sort();
-  const distinct = new Map<string, number>();
-  for (const key of keys) {
-    const values = new Set(runs.map(run => labelValue(run.params?.[key])));
-    if (values.size > 1) {
-      distinct.set(key, values.size);
+  // Distinct values per key, keyed by the raw value when it is a primitive (formatting every
+  // value of thousands of runs costs more than the rest of the labels together).
+  const distinct = new Map<string, Set<unknown>>();
+  for (const run of runs) {
+    for (const key in run.params ?? {}) {
+      if (!distinct.has(key)) {
+        distinct.set(key, new Set());
+      }
     }
   }
-  const ranked = [...distinct.keys()].sort(
-    (a, b) => distinct.get(b)! - distinct.get(a)! || (a < b ? -1 : 1)
-  );
+  for (const [key, values] of distinct) {
+    for (const run of runs) {
+      const value = run.params?.[key];
+      values.add(
+        value !== null && typeof value === 'object'
+          ? JSON.stringify(value)
+          : value
+      );
+    }
+  }
+  const ranked = [...distinct.keys()]
+    .filter(key => distinct.get(key)!.size > 1)
+    .sort(
+      (a, b) =>
+        distinct.get(b)!.size - distinct.get(a)!.size || (a < b ? -1 : 1)
+    );
   const chosen: string[] = [];
   for (const key of ranked) {
     if (chosen.length >= max) {

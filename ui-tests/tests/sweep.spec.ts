@@ -90,6 +90,17 @@ test.describe('mlops-jupyter sweeps', () => {
     await expect(
       details.executions.locator('tbody tr[data-status="finished"]')
     ).toHaveCount(2);
+    // Each execution shows the value it swept and its run's key metric.
+    await expect(
+      details.executions.getByRole('columnheader', { name: 'lr' })
+    ).toBeVisible();
+    await expect(
+      details.executions.locator('td[data-metric="score"]')
+    ).toHaveText(['1', '2']);
+    await expect(details.executions.locator('td[data-param="lr"]')).toHaveText([
+      '0.1',
+      '0.2'
+    ]);
     await attachShot(testInfo, 'sweep-details', details.details);
 
     // In the sidebar, the two runs arrive inside the sweep's sub-group, right below its header.
