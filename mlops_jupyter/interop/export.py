@@ -16,6 +16,7 @@ Plain Python: no Tornado, no IPython; MLflow is imported by the sinks that need 
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InvalidArgumentError
-from ..models import Run, dumps_strict
+from ..models import MetricPoint, Run, dumps_strict
 from .mlflow_format import (
     NOTEBOOK_ARTIFACT,
     RECORD_ARTIFACT,
@@ -269,8 +270,38 @@ def stage_artifacts(files: list[ArtifactFile], store: RunStore, folder: str) -> 
                 shutil.copyfileobj(source, handle)
 
 
-def _series(store: RunStore, run: Run) -> dict[str, Any]:
-    return {key: store.metric_series(run.id, key) for key in run.metrics}
+def _series_many(store: RunStore, runs: list[Run]) -> dict[str, dict[str, list[MetricPoint]]]:
+    """Every metric series of ``runs``: run id -> key -> points, ordered by step then time.
+
+    The contract reads one series per call (about half a millisecond each: 25 s for 10k runs
+    of 5 metrics); a SQL store is read in one query per chunk of runs instead, from the same
+    table ``metric_series`` reads.
+    """
+    engine = getattr(store, "engine", None)
+    if engine is None or not runs:
+        return {run.id: {k: store.metric_series(run.id, k) for k in run.metrics} for run in runs}
+    from sqlalchemy import select
+
+    from ..store.schema import metric_steps as steps
+
+    query = (
+        select(steps.c.run_id, steps.c.key, steps.c.step, steps.c.value, steps.c.timestamp)
+        .where(steps.c.run_id.in_([run.id for run in runs]))
+        .order_by(steps.c.run_id, steps.c.key, steps.c.step, steps.c.timestamp)
+    )
+    found: dict[str, dict[str, list[MetricPoint]]] = {run.id: {} for run in runs}
+    nan = math.nan
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        # The DBAPI cursor's plain tuples, as the store reads series (no Row per point).
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+        result.close()
+    for run_id, key, step, value, timestamp in rows:
+        series = found[run_id].get(key)
+        if series is None:
+            series = found[run_id][key] = []
+        series.append(MetricPoint(key, nan if value is None else value, step, timestamp))
+    return found
 
 
 def export_runs(
@@ -334,47 +365,82 @@ def _export_all(
     report: ExportReport,
     progress: ExportProgress | None,
 ) -> None:
+    """Export ``runs`` chunk by chunk: while one chunk is written (SQLite's inserts run
+    without the GIL), the next one is read and converted on a second thread."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     by_experiment: dict[str, list[Run]] = {}
     for run in runs:
         by_experiment.setdefault(run.experiment, []).append(run)
+    chunks: list[tuple[str, list[Run]]] = [
+        (name, group[start : start + CHUNK_RUNS])
+        for name, group in by_experiment.items()
+        for start in range(0, len(group), CHUNK_RUNS)
+    ]
+    ids: dict[str, str | None] = {}
     done = 0
-    for name, group in by_experiment.items():
-        try:
-            experiment_id = sink.experiment(name)
-        except Exception as exc:  # one experiment refused must not stop the others
-            for run in group:
-                report.failed.append({"run_id": run.id, "error": _describe(exc)})
-            done += len(group)
-            continue
-        report.experiments[name] = experiment_id
-        for start in range(0, len(group), CHUNK_RUNS):
-            chunk = group[start : start + CHUNK_RUNS]
-            _export_chunk(store, sink, experiment_id, chunk, report)
+    with ThreadPoolExecutor(1, thread_name_prefix="mlops-export-read") as reader:
+        pending: Future[_Prepared] | None = None
+        if chunks:
+            pending = reader.submit(_prepare, store, chunks[0][1], report)
+        for index, (name, chunk) in enumerate(chunks):
+            assert pending is not None  # noqa: S101 - submitted for every chunk
+            prepared = pending.result()
+            pending = (
+                reader.submit(_prepare, store, chunks[index + 1][1], report)
+                if index + 1 < len(chunks)
+                else None
+            )
+            if name not in ids:
+                try:
+                    ids[name] = sink.experiment(name)
+                    report.experiments[name] = str(ids[name])
+                except Exception as exc:  # one experiment refused must not stop the others
+                    ids[name] = None
+                    report.note(f"experiment {name!r}: {_describe(exc)}")
+            experiment_id = ids[name]
+            if experiment_id is None:
+                report.failed.extend(
+                    {"run_id": run.id, "error": f"experiment {name!r} could not be used"}
+                    for run in chunk
+                )
+            else:
+                _write_chunk(store, sink, experiment_id, prepared, report)
             done += len(chunk)
             if progress is not None:
                 progress(done, len(runs))
 
 
-def _export_chunk(
-    store: RunStore, sink: Sink, experiment_id: str, chunk: list[Run], report: ExportReport
-) -> None:
-    existing = sink.existing(experiment_id, [run.id for run in chunk])
-    new: list[MlflowRunData] = []
+#: A chunk read and converted: the runs in MLflow's terms (those that failed are reported).
+_Prepared = list[MlflowRunData]
+
+
+def _prepare(store: RunStore, chunk: list[Run], report: ExportReport) -> _Prepared:
+    series = _series_many(store, chunk)
+    prepared: _Prepared = []
     for run in chunk:
         try:
-            data = to_mlflow(run, _series(store, run), artifacts=run_artifacts(run))
+            prepared.append(to_mlflow(run, series[run.id], artifacts=run_artifacts(run)))
         except Exception as exc:
             report.failed.append({"run_id": run.id, "error": _describe(exc)})
-            continue
+    return prepared
+
+
+def _write_chunk(
+    store: RunStore, sink: Sink, experiment_id: str, chunk: _Prepared, report: ExportReport
+) -> None:
+    existing = sink.existing(experiment_id, [data.run_id for data in chunk])
+    new: list[MlflowRunData] = []
+    for data in chunk:
         for note in data.notes:
-            report.note(f"run {run.id[:12]}: {note}")
-        found = existing.get(run.id)
+            report.note(f"run {data.run_id[:12]}: {note}")
+        found = existing.get(data.run_id)
         if found is None:
             new.append(data)
         elif found.deleted:
             report.skipped.append(
                 {
-                    "run_id": run.id,
+                    "run_id": data.run_id,
                     "reason": f"MLflow run {found.mlflow_id} is deleted at the target: restore "
                     "it, or purge it (mlflow gc) to export the run again",
                 }
@@ -382,24 +448,29 @@ def _export_chunk(
         elif found.fingerprint is None:
             report.skipped.append(
                 {
-                    "run_id": run.id,
+                    "run_id": data.run_id,
                     "reason": f"MLflow run {found.mlflow_id} has this id and was not exported by "
                     "mlops-jupyter (the run was imported from there)",
                 }
             )
         elif found.fingerprint == data.fingerprint:
             report.unchanged += 1
-            report.known[run.id] = found.mlflow_id
+            report.known[data.run_id] = found.mlflow_id
         else:
             try:
                 sink.update(found, data, store, report)
             except Exception as exc:
-                report.failed.append({"run_id": run.id, "error": _describe(exc)})
+                report.failed.append({"run_id": data.run_id, "error": _describe(exc)})
                 continue
             report.updated += 1
-            report.run_ids[run.id] = report.known[run.id] = found.mlflow_id
-    if not new:
-        return
+            report.run_ids[data.run_id] = report.known[data.run_id] = found.mlflow_id
+    if new:
+        _create(store, sink, experiment_id, new, report)
+
+
+def _create(
+    store: RunStore, sink: Sink, experiment_id: str, new: list[MlflowRunData], report: ExportReport
+) -> None:
     try:
         ids = sink.create(experiment_id, new, store)
     except Exception as exc:
