@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__",
     "approve",
+    "check_drift",
+    "drift",
     "gate",
     "get_run",
     "lineage",
@@ -40,6 +42,33 @@ __all__ = [
     "set_alias",
     "set_policy",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``mlops_jupyter.drift(df, against="churn@champion")``: the drift package is callable,
+    # imported on first use (it imports neither numpy nor pandas until a check runs).
+    if name == "drift":
+        import importlib
+
+        return importlib.import_module(".drift", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def check_drift(batch: Any, against: Any, **options: Any) -> Any:
+    """Check a batch (a DataFrame) against a reference and record the check.
+
+    ``against`` is a profile, a profile file, a run id or ``NAME@alias`` / ``NAME/VERSION``
+    (the data the version was trained on; ``#FRAME`` picks a logged frame). Options: see
+    :func:`mlops_jupyter.drift.record.check` (``critical``, ``thresholds``, ``record``...).
+    Returns the report: ``.verdict`` (``ok``, ``drift``, ``insufficient_data``),
+    ``.drifted_columns``, ``.to_json()``; ``.check_id`` once recorded. Same as
+    ``mlops_jupyter.drift(batch, against=...)``.
+    """
+    from .capture.inputs import get_monitor
+    from .drift.record import check
+
+    with get_monitor().paused():
+        return check(batch, against, **options)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

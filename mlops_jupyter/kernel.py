@@ -168,6 +168,8 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
             )
         if opts.register and active.stored:
             _register(tracker, run, opts)
+        if active.stored and not opts.quiet:
+            _drift_line(tracker, run, opts)
         if not opts.quiet and active.stored:
             try:
                 from .summary import display_summary
@@ -203,6 +205,23 @@ def _register(tracker: Any, run: Run, opts: TrackOptions) -> None:
         _say(f"{opts.register} not registered ({exc})")
         return
     run.extra["registered"] = version.ref
+
+
+def _drift_line(tracker: Any, run: Run, opts: TrackOptions) -> None:
+    """A one-line drift summary of the frames the cell logged (shown with the summary)."""
+    if not any(r.kind == "frame" and r.profile_sha256 for r in run.inputs):
+        return
+    try:
+        from .capture.inputs import get_monitor
+        from .drift.record import frame_drift_line
+
+        with get_monitor().paused():
+            line = frame_drift_line(tracker.store(), run, model=opts.register)
+    except Exception as exc:  # a courtesy: never fails the cell
+        _say(f"drift summary not shown ({exc})")
+        return
+    if line:
+        run.extra["drift_summary"] = line
 
 
 def _metric_identities(namespace: dict[str, Any], names: list[str]) -> dict[str, int | None]:

@@ -53,6 +53,9 @@ def summary_lines(run: Run) -> list[tuple[str, str]]:
     registered = run.extra.get("registered")
     if isinstance(registered, str):
         lines.append(("model", f"registered {registered}"))
+    drift = run.extra.get("drift_summary")
+    if isinstance(drift, str):
+        lines.append(("drift", drift))
     if run.error is not None and run.error.type != "KeyboardInterrupt":
         lines.append(("error", f"{run.error.type}: {_fmt(run.error.message)}"))
     return lines
@@ -100,6 +103,7 @@ def summary_bundle(run: Run) -> dict[str, Any]:
         else {"type": run.error.type, "message": run.error.message[:500]},
         "reproduction_of": run.reproduction_of,
         "registered": run.extra.get("registered"),
+        "drift": run.extra.get("drift_summary"),
     }
     return {
         RUN_MIME_TYPE: json_safe(data),

@@ -124,9 +124,9 @@ def test_check_options(reference: Path, tmp_path: Path, capsys: pytest.CaptureFi
     ("against", "message"),
     [
         ("missing.json", "no such profile file"),
-        ("churn@champion", "not supported yet"),
-        ("churn/3", "not supported yet"),
-        ("1e4f3a9b", "run references are not supported yet"),
+        ("churn@champion", "no store here to find runs or models in"),
+        ("churn/3", "no store here to find runs or models in"),
+        ("1e4f3a9b", "no store here to find runs or models in"),
     ],
 )
 def test_unsupported_or_missing_references_exit_2(

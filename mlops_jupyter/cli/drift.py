@@ -20,6 +20,7 @@ from .common import Subcommands, json_flag, print_json, warn
 if TYPE_CHECKING:
     from ..drift.check import DriftReport
     from ..drift.profile import Profile
+    from ..store.base import RunStore
 
 __all__ = ["EXIT_STATUS", "register"]
 
@@ -121,6 +122,17 @@ def _print_report(report: DriftReport) -> None:
             print(f"{name}: {column.reason}")
 
 
+def _existing_store() -> RunStore | None:
+    """The store, if one exists here (a check never creates one)."""
+    from ..store import get_store
+    from ..store.location import resolve_store_location
+
+    location = resolve_store_location()
+    if location.sqlite_path is not None and not Path(location.sqlite_path).is_file():
+        return None
+    return get_store(location)
+
+
 def _thresholds(pairs: list[str]) -> dict[str, float]:
     thresholds = {}
     for pair in pairs:
@@ -139,7 +151,7 @@ def cmd_drift_check(args: argparse.Namespace) -> int:
     """Check a data file against a reference; exit 0 ok, 1 drift, 3 insufficient data."""
     from ..drift.check import check_drift
     from ..drift.profile import read_frame
-    from ..drift.reference import resolve_reference
+    from ..drift.reference import resolve, resolve_reference
 
     try:
         thresholds = _thresholds(args.threshold)
@@ -147,7 +159,15 @@ def cmd_drift_check(args: argparse.Namespace) -> int:
         from ..errors import InvalidArgumentError
 
         raise InvalidArgumentError(str(exc)) from None
-    reference = resolve_reference(args.against)
+    store = _existing_store()
+    if store is None and not Path(args.against).is_file():
+        from ..errors import NotFoundError
+
+        raise NotFoundError(
+            f"{args.against}: no such profile file, and no store here to find runs or models "
+            "in (check MLOPS_JUPYTER_STORE)"
+        )
+    reference = resolve(args.against, store)
     batch: Any
     if Path(args.file).suffix.lower() == ".json":  # a stored profile of the batch
         batch = resolve_reference(args.file)
@@ -155,12 +175,19 @@ def cmd_drift_check(args: argparse.Namespace) -> int:
         batch = read_frame(args.file)
     report = check_drift(
         batch,
-        reference,
+        reference.profile,
         critical=args.critical,
         thresholds=thresholds or None,
         calibrate=not args.no_calibrate,
         pvalues=args.pvalues,
     )
+    report.reference_ref = reference.ref
+    if args.record and store is not None:
+        from ..drift.record import record_check
+        from ..registry.actor import default_actor
+
+        event = record_check(store, report, reference, actor=default_actor(), batch_name=args.file)
+        report.check_id = event.seq
     if args.json:
         print_json(report.to_json())
     else:
@@ -168,8 +195,32 @@ def cmd_drift_check(args: argparse.Namespace) -> int:
     return EXIT_STATUS[report.verdict]
 
 
+@_failing_with_2
+def cmd_drift_checks(args: argparse.Namespace) -> int:
+    """List the recorded checks."""
+    from ..drift.record import list_checks
+
+    store = _existing_store()
+    found = [] if store is None else list_checks(store, model=args.model, limit=args.limit)
+    if args.json:
+        print_json({"checks": found})
+        return 0
+    if not found:
+        print("no drift checks recorded")
+    for item in found:
+        reference = item.get("reference") or {}
+        batch = item.get("batch") or {}
+        drifted = ", ".join(item.get("drifted_columns") or []) or "-"
+        print(
+            f"{item['check_id']:>5}  {item['at'][:19]}  {item['verdict']:<17}  "
+            f"{clip(str(batch.get('name') or batch.get('digest', ''))[:40], 40):<40}  "
+            f"vs {reference.get('ref')}  drifted: {clip(drifted, 60)}"
+        )
+    return 0
+
+
 def register(commands: Subcommands) -> None:
-    """Add ``drift profile`` and ``drift check``."""
+    """Add ``drift profile``, ``drift check`` and ``drift checks``."""
     drift = commands.add_parser("drift", help="profile data and check batches for drift")
     drift_commands = drift.add_subparsers(dest="drift_command", required=True)
 
@@ -189,7 +240,11 @@ def register(commands: Subcommands) -> None:
     )
     check.add_argument("file", help="the batch: a .csv or .parquet file (or a profile .json)")
     check.add_argument(
-        "--against", required=True, metavar="REF", help="the reference: a profile JSON file"
+        "--against",
+        required=True,
+        metavar="REF",
+        help="the reference: a profile JSON file, a run id, NAME@ALIAS or NAME/VERSION (the "
+        "data that version was trained on), optionally #FRAME",
     )
     check.add_argument(
         "--critical",
@@ -215,5 +270,18 @@ def register(commands: Subcommands) -> None:
         action="store_true",
         help="add KS / chi-square p-values (needs scipy; never part of the verdict)",
     )
+    check.add_argument(
+        "--record",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="record the check in the store (its lineage, the lifecycle log); default yes "
+        "when a store exists",
+    )
     json_flag(check, "the report as JSON")
     check.set_defaults(func=cmd_drift_check)
+
+    checks = drift_commands.add_parser("checks", help="the recorded checks, newest first")
+    checks.add_argument("--model", help="only checks against this model's versions")
+    checks.add_argument("--limit", type=int, default=50)
+    json_flag(checks, "the checks as JSON")
+    checks.set_defaults(func=cmd_drift_checks)

@@ -242,6 +242,10 @@ class DriftReport:
     calibrated: bool
     thresholds: Thresholds
     significance: dict[str, Any] | None = None
+    #: What the reference was asked for as (a file, run, ``NAME@alias``), when resolved.
+    reference_ref: str | None = None
+    #: The recorded check's number in the lifecycle log, when recorded.
+    check_id: int | None = None
 
     @property
     def drifted_columns(self) -> list[str]:
@@ -270,6 +274,10 @@ class DriftReport:
         }
         if self.significance is not None:
             data["significance_tests"] = self.significance
+        if self.reference_ref is not None:
+            data["reference"] = self.reference_ref
+        if self.check_id is not None:
+            data["check_id"] = self.check_id
         result: dict[str, Any] = json_safe(data)
         return result
 

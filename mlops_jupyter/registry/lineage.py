@@ -242,7 +242,6 @@ class _Walk:
             for kind, ids in self._by_kind(frontier).items():
                 if kind == "version":
                     following += self._aliases_of(ids)
-                    continue
                 for edge in self.log.edges_from(kind, ids):
                     self.result.edges.append(edge)
                     if self.add(edge.dst_kind, edge.dst):
@@ -363,6 +362,20 @@ class _Walk:
 
     def _describe_commit(self, node: Node, _: Any) -> None:
         node.label = f"git commit {node.id[:12]}"
+
+    def _describe_drift(self, node: Node, _: Any) -> None:
+        node.label = f"drift check {node.id}"
+        try:
+            events = self.log.events(after=int(node.id) - 1, limit=1)
+        except ValueError:
+            return
+        if events and isinstance(events[0].details, dict):
+            details = events[0].details
+            node.detail = {
+                k: details.get(k)
+                for k in ("verdict", "drift_share", "drifted_columns", "reference", "batch")
+            }
+            node.label = f"drift check {node.id}: {details.get('verdict')} ({events[0].at[:10]})"
 
 
 def lineage(

@@ -27,6 +27,7 @@ __all__ = [
     "ALIAS_RE",
     "ANY",
     "MODEL_NAME_RE",
+    "THIS_EVENT",
     "Edge",
     "Event",
     "Guard",
@@ -53,6 +54,10 @@ class _Any:
     def __repr__(self) -> str:
         return "ANY"
 
+
+#: In an edge given to :meth:`LifecycleStore.append_event`: the event being appended (its
+#: sequence number, as text, once known).
+THIS_EVENT = "@event"
 
 #: ``expect=ANY``: move the alias whoever holds it.
 ANY: Any = _Any()
@@ -513,8 +518,11 @@ class LifecycleStore(ABC):
         to_version: int | None = None,
         reason: str | None = None,
         payload: Any = None,
+        edges: Sequence[Edge] = (),
     ) -> Event:
-        """Append one event to the log (serialized with every other append)."""
+        """Append one event to the log (serialized with every other append), and lineage
+        edges in the same transaction (:data:`THIS_EVENT` in an edge stands for the event's
+        number)."""
 
     @abstractmethod
     def events(

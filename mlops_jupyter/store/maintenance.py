@@ -438,6 +438,9 @@ def _record_blobs(data: Any) -> Iterator[tuple[object, str]]:
             yield record.get("manifest_sha256"), f"input manifest {record.get('path')}"
             yield record.get("profile_sha256"), f"input profile {record.get('path')}"
     extra = data.get("extra")
+    predictions = extra.get("predictions") if isinstance(extra, dict) else None
+    if isinstance(predictions, dict):
+        yield predictions.get("sha256"), "predictions"
     pin = extra.get("pin") if isinstance(extra, dict) else None
     if isinstance(pin, dict) and pin.get("kind") == "snapshot":
         yield pin.get("sha256"), "pin"
@@ -576,6 +579,10 @@ class _Checker:
         report.versions = len(manifests)
         report.problems += verify_chain(events, head)
         self.model_references(found, manifests)
+        for event in events:  # a drift check's full report
+            details = event.details if event.kind == "drift_check" else None
+            if isinstance(details, dict):
+                found.add(details.get("report_sha256"), "", f"drift check {event.seq} report")
         if self.anchor is not None:
             seq, digest = self.anchor
             match = next((e for e in events if e.seq == seq), None)

@@ -7,6 +7,7 @@ application's settings; errors map to HTTP in one place (:mod:`.base`).
 from __future__ import annotations
 
 from .base import BaseHandler
+from .drift import DriftCheckHandler, DriftChecksHandler
 from .jobs import JobHandler, JobsHandler, ReproduceHandler, SweepHandler, SweepsHandler
 from .models import (
     ApprovalsHandler,
@@ -80,4 +81,6 @@ ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (r"approvals/(?P<request_id>[^/]+)/approve", ApproveHandler),
     (r"approvals/(?P<request_id>[^/]+)/reject", RejectHandler),
     ("lineage", LineageHandler),
+    ("drift/checks", DriftChecksHandler),
+    (r"drift/checks/(?P<check_id>[^/]+)", DriftCheckHandler),
 ]

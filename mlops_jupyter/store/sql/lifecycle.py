@@ -23,6 +23,7 @@ from ...errors import ConflictError, InvalidArgumentError, NotFoundError
 from ...models import format_datetime, parse_datetime, utcnow
 from ..lifecycle import (
     ANY,
+    THIS_EVENT,
     Edge,
     Event,
     Guard,
@@ -254,11 +255,12 @@ class SqlLifecycle(LifecycleStore):
         to_version: int | None = None,
         reason: str | None = None,
         payload: Any = None,
+        edges: Sequence[Edge] = (),
     ) -> Event:
         """Append one event (see :meth:`LifecycleStore.append_event`)."""
 
         def write(conn: Connection) -> Event:
-            return self._append(
+            event = self._append(
                 conn,
                 kind,
                 actor=actor,
@@ -269,6 +271,20 @@ class SqlLifecycle(LifecycleStore):
                 reason=reason,
                 payload=payload,
             )
+            if edges:
+                mine = str(event.seq)
+                rows = [
+                    {
+                        "src_kind": e.src_kind,
+                        "src": storable_text(mine if e.src == THIS_EVENT else e.src),
+                        "dst_kind": e.dst_kind,
+                        "dst": storable_text(mine if e.dst == THIS_EVENT else e.dst),
+                        "relation": e.relation,
+                    }
+                    for e in dict.fromkeys(edges)
+                ]
+                conn.execute(lineage_edges.insert(), rows)
+            return event
 
         return self.database.transact(write, write=True)
 
