@@ -18,7 +18,13 @@ from typing import Any
 
 from ..redaction import capture_environment_variables
 
-__all__ = ["EnvironmentCapture", "normalize_package_name", "query_gpus", "scan_packages"]
+__all__ = [
+    "EnvironmentCapture",
+    "framework_settings",
+    "normalize_package_name",
+    "query_gpus",
+    "scan_packages",
+]
 
 
 _NORMALIZE_RE = re.compile(r"[-_.]+")
@@ -104,11 +110,12 @@ class EnvironmentCapture:
             ``packages`` (name -> version, sorted), ``platform`` (system, release, machine,
             platform, libc), ``cpu`` (model, count), ``memory_total_bytes``, ``gpus`` (list of
             name, driver, memory_total_mb; empty without ``nvidia-smi``) and ``env_vars``
-            (allowlisted, secret-free variables).
+            (allowlisted, secret-free variables); ``frameworks`` too when the session
+            imported torch or TensorFlow (see :func:`framework_settings`).
         """
         hardware = _hardware_facts()
         environ = os.environ if self._environ is None else self._environ
-        return {
+        snapshot = {
             "python": dict(hardware["python"]),
             "packages": self.packages(),
             "platform": dict(hardware["platform"]),
@@ -117,6 +124,69 @@ class EnvironmentCapture:
             "gpus": [dict(gpu) for gpu in hardware["gpus"]],
             "env_vars": capture_environment_variables(environ),
         }
+        frameworks = framework_settings(environ)
+        if frameworks:
+            snapshot["frameworks"] = frameworks
+        return snapshot
+
+
+def framework_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The determinism switches of the ML frameworks the session has imported.
+
+    Only frameworks already in ``sys.modules`` are read (importing torch takes seconds):
+    ``torch`` gives ``deterministic_algorithms`` (``are_deterministic_algorithms_enabled``),
+    ``cudnn_benchmark``, ``cudnn_deterministic``, ``cuda_available`` (asked only once CUDA
+    is initialized) and ``cublas_workspace_config``; ``tensorflow`` gives
+    ``op_determinism`` (``tf.config.experimental.is_op_determinism_enabled``) and
+    ``tf_deterministic_ops``. A value that cannot be read is left out.
+
+    Args:
+        environ: Where ``CUBLAS_WORKSPACE_CONFIG`` and ``TF_DETERMINISTIC_OPS`` are read
+            (default ``os.environ``).
+
+    Returns:
+        ``{"torch": {...}, "tensorflow": {...}}`` for the imported ones; empty if none.
+    """
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        settings: dict[str, Any] = {}
+        _read(
+            settings,
+            "deterministic_algorithms",
+            lambda: torch.are_deterministic_algorithms_enabled(),
+        )
+        _read(settings, "cudnn_benchmark", lambda: torch.backends.cudnn.benchmark)
+        _read(settings, "cudnn_deterministic", lambda: torch.backends.cudnn.deterministic)
+        _read(
+            settings,
+            "cuda_available",
+            lambda: bool(torch.cuda.is_initialized() and torch.cuda.is_available()),
+        )
+        settings["cublas_workspace_config"] = environ.get("CUBLAS_WORKSPACE_CONFIG")
+        found["torch"] = settings
+    tensorflow = sys.modules.get("tensorflow")
+    if tensorflow is not None:
+        settings = {}
+        _read(
+            settings,
+            "op_determinism",
+            lambda: tensorflow.config.experimental.is_op_determinism_enabled(),
+        )
+        settings["tf_deterministic_ops"] = environ.get("TF_DETERMINISTIC_OPS")
+        found["tensorflow"] = settings
+    return found
+
+
+def _read(settings: dict[str, Any], name: str, getter: Any) -> None:
+    try:
+        value = getter()
+    except Exception as exc:  # an odd build or version: that setting is not recorded
+        _debug("cannot read %s: %s", name, exc)
+        return
+    if isinstance(value, bool):
+        settings[name] = value
 
 
 def scan_packages(entries: Iterable[str]) -> dict[str, str]:
