@@ -1,4 +1,4 @@
-"""Background jobs: reproductions and sweeps run in a bounded thread pool.
+"""Background jobs: reproductions, determinism checks and sweeps run in a bounded thread pool.
 
 A :class:`JobManager` belongs to one server. papermill blocks, so each reproduction runs on a
 worker thread (the kernel it drives is a separate process) and the server's event loop stays
@@ -25,6 +25,7 @@ from .models import format_datetime, utcnow
 from .reproduce import DEFAULT_TOLERANCE, Verdict, reproduce
 
 if TYPE_CHECKING:
+    from .determinism import DeterminismReport
     from .sweep import SweepResult
 
 __all__ = ["Job", "JobManager", "JobNotFoundError", "JobState"]
@@ -42,6 +43,8 @@ MAX_QUEUED_JOBS = 8
 Runner = Callable[..., Verdict]
 #: ``sweep_runner(run_id, grid=, workers=, sweep_id=, progress=, cancel=)`` runs a sweep.
 SweepRunner = Callable[..., "SweepResult"]
+#: ``determinism_runner(run_id, repeats=, strict=, tolerance=, progress=, cancel=)``.
+DeterminismRunner = Callable[..., "DeterminismReport"]
 
 
 class JobNotFoundError(NotFoundError):
@@ -58,16 +61,16 @@ class Job:
 
     Attributes:
         id: uuid4 hex.
-        kind: ``"reproduce"`` or ``"sweep"``.
+        kind: ``"reproduce"``, ``"determinism"`` or ``"sweep"``.
         run_id: The run reproduced, or whose pinned notebook is swept.
         state: ``queued``, ``running``, ``succeeded`` (a verdict was reached, whatever it
             says; for a sweep: every execution ran, whether it finished or failed),
             ``failed`` (no verdict: an error) or ``cancelled``.
-        progress: ``{"cell", "total"}`` of the notebook being executed; for a sweep
-            ``{"done", "running", "failed", "total"}`` executions.
+        progress: ``{"cell", "total"}`` of the notebook being executed; for a sweep or a
+            determinism check ``{"done", "running", "failed", "total"}`` executions.
         sweep_id: The sweep's id (sweep jobs only).
         log_tail: The last ~4 KB of the job's log (cell starts, errors).
-        verdict: The verdict's JSON once succeeded.
+        verdict: The verdict's JSON once succeeded (a determinism check: its report).
         error: What went wrong when failed.
     """
 
@@ -82,6 +85,8 @@ class Job:
     sweep_id: str | None = None
     grid: dict[str, list[Any]] = field(default_factory=dict)
     workers: int = 1
+    repeats: int = 2
+    strict: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     log: str = ""
     verdict: dict[str, Any] | None = None
@@ -104,7 +109,7 @@ class Job:
     def to_json(self) -> dict[str, Any]:
         """Return the job as the REST API shows it."""
         progress: dict[str, int]
-        if self.kind == "sweep":
+        if self.kind in ("sweep", "determinism"):
             progress = {k: self.counts.get(k, 0) for k in ("done", "running", "failed", "total")}
         else:
             progress = {"cell": self.cell, "total": self.total}
@@ -145,11 +150,13 @@ class JobManager:
         *,
         runner: Runner | None = None,
         sweep_runner: SweepRunner | None = None,
+        determinism_runner: DeterminismRunner | None = None,
         max_finished: int = MAX_FINISHED_JOBS,
         max_queued: int = MAX_QUEUED_JOBS,
     ) -> None:
         self._runner: Runner = runner or reproduce
         self._sweep_runner: SweepRunner = sweep_runner or _run_sweep
+        self._determinism_runner: DeterminismRunner = determinism_runner or _run_determinism
         self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="mlops-jupyter-job")
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
@@ -178,6 +185,37 @@ class JobManager:
             self._jobs[job.id] = job
             self._forget_old()
         job.append_log(f"queued: reproduce run {run_id}")
+        self._pool.submit(self._run, job)
+        return job, True
+
+    def submit_determinism(
+        self, run_id: str, repeats: int = 2, strict: bool = False, tolerance: float = 0.0
+    ) -> tuple[Job, bool]:
+        """Queue a determinism check of ``run_id`` (arguments already validated).
+
+        Returns:
+            The job, and True if it was created now; while a check of the run is queued or
+            running, that job is returned with False instead.
+
+        Raises:
+            TooManyRequestsError: If the queue is full (joining an active job never is).
+        """
+        with self._lock:
+            for job in self._jobs.values():
+                if job.kind == "determinism" and job.run_id == run_id and job.active:
+                    return job, False
+            self._check_room()
+            job = Job(
+                run_id=run_id,
+                kind="determinism",
+                tolerance=tolerance,
+                repeats=repeats,
+                strict=strict,
+            )
+            job.counts = {"total": repeats + (3 if strict else 0)}
+            self._jobs[job.id] = job
+            self._forget_old()
+        job.append_log(f"queued: determinism check of run {run_id}")
         self._pool.submit(self._run, job)
         return job, True
 
@@ -282,6 +320,9 @@ class JobManager:
         if job.kind == "sweep":
             self._run_sweep(job)
             return
+        if job.kind == "determinism":
+            self._run_determinism(job)
+            return
 
         def progress(cell: int, total: int) -> None:
             job.cell, job.total = cell, total
@@ -308,6 +349,38 @@ class JobManager:
             job.append_log(f"  {cause}")
         with self._lock:
             job.verdict = verdict.to_json()
+            self._end(job, "cancelled" if job.cancel_event.is_set() else "succeeded")
+
+    def _run_determinism(self, job: Job) -> None:
+        def progress(done: int, running: int, total: int) -> None:
+            job.counts = {"done": done, "running": running, "failed": 0, "total": total}
+            job.append_log(f"{done} of {total} executions done, {running} running")
+
+        try:
+            report = self._determinism_runner(
+                job.run_id,
+                repeats=job.repeats,
+                strict=job.strict,
+                tolerance=job.tolerance,
+                progress=progress,
+                cancel=job.cancel_event,
+            )
+        except ExecutionCancelled:
+            job.append_log("cancelled")
+            with self._lock:
+                self._end(job, "cancelled")
+            return
+        except Exception as exc:  # a job must end whatever happens
+            self._fail(job, exc)
+            return
+        job.append_log(f"verdict: {report.verdict}")
+        for cause in report.causes:
+            job.append_log(f"  {cause}")
+        with self._lock:
+            job.counts["failed"] = sum(
+                1 for e in report.executions if e.get("status") not in ("finished",)
+            )
+            job.verdict = report.to_json()
             self._end(job, "cancelled" if job.cancel_event.is_set() else "succeeded")
 
     def _run_sweep(self, job: Job) -> None:
@@ -357,6 +430,12 @@ class JobManager:
         finished = [job_id for job_id, job in self._jobs.items() if not job.active]
         for job_id in finished[: max(0, len(finished) - self._max_finished)]:
             del self._jobs[job_id]
+
+
+def _run_determinism(run_id: str, **kwargs: Any) -> DeterminismReport:
+    from .determinism import check_determinism
+
+    return check_determinism(run_id, **kwargs)
 
 
 def _run_sweep(run_id: str, *, grid: dict[str, list[Any]], **kwargs: Any) -> SweepResult:

@@ -14,6 +14,7 @@ from ..store.housekeeping import Housekeeper
 from ..store.location import STORE_ENV_VAR, StoreLocation, resolve_store_location
 
 if TYPE_CHECKING:
+    from ..determinism import DeterminismReport
     from ..jobs import JobManager
     from ..store.base import RunStore
     from ..sweep import SweepResult
@@ -70,6 +71,7 @@ class Services:
                 self.reproduce_workers,
                 runner=self._reproduce,
                 sweep_runner=self._sweep,
+                determinism_runner=self._determinism,
                 max_queued=self.max_queued_jobs,
             )
         return self._jobs
@@ -78,6 +80,14 @@ class Services:
         from ..reproduce import reproduce
 
         return reproduce(run_id, store=self.store(), kernel_env=self.kernel_env(), **kwargs)
+
+    def _determinism(self, run_id: str, **kwargs: Any) -> DeterminismReport:
+        from ..determinism import check_determinism
+
+        # One kernel at a time per check: the server's workers already run jobs side by side.
+        return check_determinism(
+            run_id, store=self.store(), kernel_env=self.kernel_env(), workers=1, **kwargs
+        )
 
     def _sweep(self, run_id: str, *, grid: dict[str, list[Any]], **kwargs: Any) -> SweepResult:
         from ..sweep import expand_grid, run_sweep

@@ -7,6 +7,7 @@ application's settings; errors map to HTTP in one place (:mod:`.base`).
 from __future__ import annotations
 
 from .base import BaseHandler
+from .determinism import DeterminismHandler
 from .drift import DriftCheckHandler, DriftChecksHandler
 from .jobs import JobHandler, JobsHandler, ReproduceHandler, SweepHandler, SweepsHandler
 from .models import (
@@ -55,6 +56,7 @@ ROUTES: list[tuple[str, type[BaseHandler]]] = [
     # Metric keys may hold "/" (sent as %2F or as is) or spaces.
     (r"runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricSeriesHandler),
     (r"runs/(?P<run_id>[^/]+)/reproduce", ReproduceHandler),
+    (r"runs/(?P<run_id>[^/]+)/determinism", DeterminismHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[^/]+)", JobHandler),
     ("sweeps", SweepsHandler),
