@@ -74,7 +74,7 @@ def fill_store(folder: str, runs: int) -> Any:
 def counts(db: str) -> dict[str, int]:
     with sqlite3.connect(db) as conn:
         return {
-            table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+            table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
             for table in ("runs", "params", "metrics", "latest_metrics")
         }
 
