@@ -32,6 +32,8 @@ from .mlflow_format import (
     ArtifactFile,
     MlflowRunData,
     artifact_path,
+    fingerprint,
+    series_summary,
     shown_uri,
     to_mlflow,
 )
@@ -378,26 +380,27 @@ def _export_all(
         for start in range(0, len(group), CHUNK_RUNS)
     ]
     ids: dict[str, str | None] = {}
+    for name in by_experiment:
+        try:
+            ids[name] = sink.experiment(name)
+            report.experiments[name] = str(ids[name])
+        except Exception as exc:  # one experiment refused must not stop the others
+            ids[name] = None
+            report.note(f"experiment {name!r}: {_describe(exc)}")
     done = 0
     with ThreadPoolExecutor(1, thread_name_prefix="mlops-export-read") as reader:
-        pending: Future[_Prepared] | None = None
-        if chunks:
-            pending = reader.submit(_prepare, store, chunks[0][1], report)
+
+        def submit(index: int) -> Future[_Prepared] | None:
+            if index >= len(chunks):
+                return None
+            name, chunk = chunks[index]
+            return reader.submit(_prepare, store, sink, ids[name], chunk, report)
+
+        pending = submit(0)
         for index, (name, chunk) in enumerate(chunks):
             assert pending is not None  # noqa: S101 - submitted for every chunk
             prepared = pending.result()
-            pending = (
-                reader.submit(_prepare, store, chunks[index + 1][1], report)
-                if index + 1 < len(chunks)
-                else None
-            )
-            if name not in ids:
-                try:
-                    ids[name] = sink.experiment(name)
-                    report.experiments[name] = str(ids[name])
-                except Exception as exc:  # one experiment refused must not stop the others
-                    ids[name] = None
-                    report.note(f"experiment {name!r}: {_describe(exc)}")
+            pending = submit(index + 1)
             experiment_id = ids[name]
             if experiment_id is None:
                 report.failed.extend(
@@ -411,25 +414,81 @@ def _export_all(
                 progress(done, len(runs))
 
 
-#: A chunk read and converted: the runs in MLflow's terms (those that failed are reported).
-_Prepared = list[MlflowRunData]
+#: A chunk read and converted: the runs in MLflow's terms, those found unchanged at the
+#: target (our id -> MLflow id), and the target's runs found (our id -> what was found).
+_Prepared = tuple[list[MlflowRunData], dict[str, str], dict[str, Existing]]
 
 
-def _prepare(store: RunStore, chunk: list[Run], report: ExportReport) -> _Prepared:
-    series = _series_many(store, chunk)
-    prepared: _Prepared = []
+def _summaries_many(store: RunStore, runs: list[Run]) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """:func:`series_summary` of every series of ``runs``, in one query on a SQL store."""
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        series = _series_many(store, runs)
+        return {run.id: {k: series_summary(v) for k, v in series[run.id].items()} for run in runs}
+    from sqlalchemy import func, select
+
+    from ..store.schema import metric_steps as steps
+
+    query = (
+        select(
+            steps.c.run_id,
+            steps.c.key,
+            func.count(),
+            func.count(steps.c.value),
+            func.sum(steps.c.value),
+            func.min(steps.c.step),
+            func.max(steps.c.step),
+            func.sum(steps.c.step),
+            func.sum(steps.c.timestamp),
+            func.max(steps.c.timestamp),
+        )
+        .where(steps.c.run_id.in_([run.id for run in runs]))
+        .group_by(steps.c.run_id, steps.c.key)
+    )
+    found: dict[str, dict[str, tuple[Any, ...]]] = {run.id: {} for run in runs}
+    with engine.connect() as conn:
+        for row in conn.execute(query).all():
+            found[row[0]][row[1]] = tuple(row[2:])
+    return found
+
+
+def _prepare(
+    store: RunStore, sink: Sink, experiment_id: str | None, chunk: list[Run], report: ExportReport
+) -> _Prepared:
+    """Fingerprint the chunk's runs from their records and series summaries; read the
+    points only of the runs the target lacks or holds in another version."""
+    existing = {} if experiment_id is None else sink.existing(experiment_id, [r.id for r in chunk])
+    summaries = _summaries_many(store, chunk)
+    unchanged: dict[str, str] = {}
+    todo: list[tuple[Run, list[ArtifactFile], str]] = []
     for run in chunk:
         try:
-            prepared.append(to_mlflow(run, series[run.id], artifacts=run_artifacts(run)))
+            artifacts = run_artifacts(run)
+            digest = fingerprint(run, summaries.get(run.id, {}), artifacts)
         except Exception as exc:
             report.failed.append({"run_id": run.id, "error": _describe(exc)})
-    return prepared
+            continue
+        found = existing.get(run.id)
+        if found is not None and not found.deleted and found.fingerprint == digest:
+            unchanged[run.id] = found.mlflow_id
+        else:
+            todo.append((run, artifacts, digest))
+    series = _series_many(store, [run for run, _a, _d in todo])
+    prepared: list[MlflowRunData] = []
+    for run, artifacts, digest in todo:
+        try:
+            prepared.append(to_mlflow(run, series[run.id], artifacts=artifacts, digest=digest))
+        except Exception as exc:
+            report.failed.append({"run_id": run.id, "error": _describe(exc)})
+    return prepared, unchanged, existing
 
 
 def _write_chunk(
-    store: RunStore, sink: Sink, experiment_id: str, chunk: _Prepared, report: ExportReport
+    store: RunStore, sink: Sink, experiment_id: str, prepared: _Prepared, report: ExportReport
 ) -> None:
-    existing = sink.existing(experiment_id, [data.run_id for data in chunk])
+    chunk, unchanged, existing = prepared
+    report.unchanged += len(unchanged)
+    report.known.update(unchanged)
     new: list[MlflowRunData] = []
     for data in chunk:
         for note in data.notes:

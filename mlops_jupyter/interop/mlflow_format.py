@@ -37,9 +37,11 @@ __all__ = [
     "MlflowRunData",
     "artifact_path",
     "batches",
+    "fingerprint",
     "from_mlflow",
     "mlflow_value",
     "our_run_id",
+    "series_summary",
     "to_mlflow",
 ]
 
@@ -293,11 +295,50 @@ def _our_tags(run: Run) -> dict[str, str]:
     return tags
 
 
+def series_summary(points: Sequence[MetricPoint]) -> tuple[Any, ...]:
+    """What changes when a series changes: count, values, steps and times summed, extremes
+    (a SQL store computes the same in one ``GROUP BY``)."""
+    values = [p.value for p in points if not math.isnan(p.value)]
+    if not points:
+        return (0, 0, None, None, None, None, None, None)
+    return (
+        len(points),
+        len(values),
+        math.fsum(values) if values else None,
+        min(p.step for p in points),
+        max(p.step for p in points),
+        sum(p.step for p in points),
+        math.fsum(p.timestamp for p in points),
+        max(p.timestamp for p in points),
+    )
+
+
+def fingerprint(
+    run: Run, summaries: Mapping[str, tuple[Any, ...]], artifacts: Sequence[ArtifactFile]
+) -> str:
+    """The export fingerprint of a run: its whole record, a summary of each metric series
+    (see :func:`series_summary`) and its artifacts. Computed without reading the points, so
+    an unchanged run is recognized cheaply."""
+    from ..models import dumps_strict
+
+    record = run.to_json(strict=False)
+    for volatile in ("heartbeat_at", "duration"):
+        record.pop(volatile, None)
+    digest = hashlib.sha256(dumps_strict(record).encode("utf-8", "surrogatepass"))
+    for key in sorted(summaries):
+        digest.update(f"\0{key}\0{summaries[key]!r}".encode("utf-8", "surrogatepass"))
+    for artifact in artifacts:
+        content = artifact.sha256 or hashlib.sha256(artifact.data or b"").hexdigest()
+        digest.update(f"\0{artifact.path}\0{content}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
 def to_mlflow(
     run: Run,
     series: Mapping[str, Sequence[MetricPoint]],
     *,
     artifacts: Iterable[ArtifactFile] = (),
+    digest: str | None = None,
 ) -> MlflowRunData:
     """Describe ``run`` as MLflow will hold it.
 
@@ -306,6 +347,7 @@ def to_mlflow(
         series: Every metric's points (a final value without points becomes one point at
             the run's end).
         artifacts: The files to upload with it (see :func:`run_artifacts`).
+        digest: Its :func:`fingerprint`, when already computed.
 
     Returns:
         The run in MLflow's terms, its fingerprint among its tags.
@@ -370,24 +412,11 @@ def to_mlflow(
         artifacts=list(artifacts),
         notes=notes,
     )
-    data.tags[FINGERPRINT_TAG] = _fingerprint(data)
+    if digest is None:
+        summaries = {key: series_summary(points) for key, points in series.items()}
+        digest = fingerprint(run, summaries, data.artifacts)
+    data.tags[FINGERPRINT_TAG] = digest
     return data
-
-
-def _fingerprint(data: MlflowRunData) -> str:
-    digest = hashlib.sha256()
-    head = [data.run_id, data.experiment, data.name, data.status, data.start_time, data.end_time]
-    digest.update(json.dumps(head).encode())
-    digest.update(json.dumps(data.params, sort_keys=True).encode("utf-8", "surrogatepass"))
-    tags = {k: v for k, v in data.tags.items() if k != FINGERPRINT_TAG}
-    digest.update(json.dumps(tags, sort_keys=True).encode("utf-8", "surrogatepass"))
-    for key in sorted(data.metrics):
-        digest.update(key.encode("utf-8", "surrogatepass"))
-        digest.update(repr(data.metrics[key]).encode())
-    for artifact in data.artifacts:
-        content = artifact.sha256 or hashlib.sha256(artifact.data or b"").hexdigest()
-        digest.update(f"{artifact.path}\0{content}\0".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
 
 
 def batches(data: MlflowRunData) -> list[dict[str, list[Any]]]:
