@@ -12,8 +12,12 @@ Plain Python: no Tornado, no IPython. papermill (seconds to import) is imported 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import signal
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -93,6 +97,23 @@ class NotebookOutcome:
         return self.failure is None and self.error is None
 
 
+class _PapermillNoise(logging.Filter):
+    """Drops papermill's warnings about parameters: ``%%track`` applies the injected
+    parameters itself, whether or not the notebook declares them in a ``parameters`` cell."""
+
+    NOISE = ("Passed unknown parameter", "does not contain a cell with tag 'parameters'")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(noise in message for noise in self.NOISE)
+
+
+def _quiet_papermill() -> None:
+    logger = logging.getLogger("papermill")
+    if not any(isinstance(f, _PapermillNoise) for f in logger.filters):
+        logger.addFilter(_PapermillNoise())
+
+
 def execute_notebook(
     notebook: str,
     *,
@@ -125,6 +146,7 @@ def execute_notebook(
         ExecutionCancelled: If ``cancel`` was set.
         KeyboardInterrupt: If this process was interrupted (and ``cancel`` was not set).
     """
+    _quiet_papermill()
     from papermill.exceptions import PapermillExecutionError
 
     if cancel.is_set():
@@ -259,6 +281,9 @@ def _in_own_thread(work: Callable[[], object]) -> None:
         raise raised[0]
 
 
+_PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
+
+
 def _pinned_index(output: str, index: int) -> int:
     """The index of executed cell ``index`` in the notebook before papermill injected its
     parameters cell (-1 for that cell itself)."""
@@ -267,6 +292,13 @@ def _pinned_index(output: str, index: int) -> int:
             cells = json.load(handle).get("cells", [])
     except (OSError, ValueError):
         return index
+    # On a failure papermill inserts a markdown cell naming it at the top of its output
+    # notebook: that cell is not one of the executed ones.
+    cells = [
+        c
+        for c in cells
+        if _PAPERMILL_ERROR_TAG not in ((c.get("metadata") or {}).get("tags") or [])
+    ]
     for i, cell in enumerate(cells[: index + 1]):
         tags = (cell.get("metadata") or {}).get("tags") or []
         if "injected-parameters" in tags:
@@ -274,18 +306,59 @@ def _pinned_index(output: str, index: int) -> int:
     return index
 
 
+#: Lines a kernel prints on stderr that say nothing to the person running a reproduction
+#: or a sweep: papermill interrupts every kernel it shuts down.
+_KERNEL_NOISE = ("KeyboardInterrupt caught in kernel",)
+
+
+def _forward_stderr(fd: int) -> None:
+    """Copy a kernel's stderr to ours, line by line, without the known noise."""
+    with os.fdopen(fd, "rb") as pipe:
+        for line in pipe:
+            text = line.decode("utf-8", "replace")
+            if not any(noise in text for noise in _KERNEL_NOISE):
+                sys.stderr.write(text)
+                sys.stderr.flush()
+
+
 def _kernel_manager_class(env: Mapping[str, str], cwd: str, created: list[Any]) -> type[Any]:
-    """A kernel manager that starts its kernel in ``cwd`` with ``env`` added."""
+    """A kernel manager that starts its kernel in ``cwd`` with ``env`` added.
+
+    On POSIX the kernel listens on Unix sockets in a private folder (``ipc``), not on
+    loopback TCP ports: nothing else on the machine can connect, and the kernel has no
+    reason to warn about unencrypted TCP. Its stderr reaches ours without the noise of
+    papermill's shutdown.
+    """
     from jupyter_client.manager import AsyncKernelManager
 
     class ExecutionKernelManager(AsyncKernelManager):
+        ipc_folder: str | None = None
+
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             merged = dict(kw.pop("env", None) or os.environ)
             merged.update(env)
             kw["env"] = merged
             kw["cwd"] = cwd
             created.append(self)
-            await super().start_kernel(**kw)
+            if os.name == "posix":
+                self.ipc_folder = tempfile.mkdtemp(prefix="mlops-kernel-")
+                self.transport = "ipc"
+                self.ip = os.path.join(self.ipc_folder, "k")
+            read_end, write_end = os.pipe()
+            kw["stderr"] = write_end
+            try:
+                await super().start_kernel(**kw)
+            finally:
+                os.close(write_end)
+                threading.Thread(
+                    target=_forward_stderr, args=(read_end,), name="mlops-kernel-stderr",
+                    daemon=True,
+                ).start()  # fmt: skip
+
+        async def cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
+            await super().cleanup_resources(restart=restart)
+            if self.ipc_folder is not None and not restart:
+                shutil.rmtree(self.ipc_folder, ignore_errors=True)
 
     return ExecutionKernelManager
 

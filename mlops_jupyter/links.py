@@ -70,7 +70,14 @@ def reproduction_env(
     return {REPRODUCTION_ENV: json.dumps(spec)}
 
 
-def sweep_env(*, sweep_id: str, index: int, notebook: str, report: str) -> dict[str, str]:
+def sweep_env(
+    *,
+    sweep_id: str,
+    index: int,
+    notebook: str,
+    report: str,
+    triggered_by: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
     """The variable telling a kernel which sweep execution it runs.
 
     Args:
@@ -78,8 +85,12 @@ def sweep_env(*, sweep_id: str, index: int, notebook: str, report: str) -> dict[
         index: The execution's position in the sweep.
         notebook: The notebook swept (its runs belong to its experiment, not the copy's).
         report: File where the kernel appends the ids of the runs it records.
+        triggered_by: The trigger firing that started the sweep (``{"trigger", "firing"}``):
+            its runs record it, and are left out of that trigger's condition.
     """
-    spec = {"id": sweep_id, "index": index, "notebook": notebook, "report": report}
+    spec: dict[str, Any] = {"id": sweep_id, "index": index, "notebook": notebook, "report": report}
+    if triggered_by:
+        spec["triggered_by"] = dict(triggered_by)
     return {SWEEP_ENV: json.dumps(spec)}
 
 

@@ -27,6 +27,7 @@ ISO-8601 strings.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -47,6 +48,8 @@ __all__ = [
     "QuerySyntaxError",
     "RunPage",
     "SortKey",
+    "evaluate_filter",
+    "fields_of",
     "format_filter",
     "parse_filter",
     "parse_sort",
@@ -353,6 +356,57 @@ def parse_filter(text: str) -> FilterNode | None:
     if not text.strip():
         return None
     return _Parser(text).parse()
+
+
+def fields_of(node: FilterNode) -> list[Field]:
+    """Every field a filter names, in order, once each."""
+    if isinstance(node, Comparison):
+        return [node.field]
+    items = (node.item,) if isinstance(node, Not) else node.items
+    found: list[Field] = []
+    for item in items:
+        for named in fields_of(item):
+            if named not in found:
+                found.append(named)
+    return found
+
+
+def evaluate_filter(node: FilterNode, lookup: Callable[[Field], Any]) -> bool:
+    """Whether values (``lookup(field)``, None when absent) satisfy a filter, in memory, with
+    the semantics of the run list: a comparison with an absent value is false (``= null``
+    asks for it), ``~`` is a case-insensitive substring."""
+    if isinstance(node, And):
+        return all(evaluate_filter(item, lookup) for item in node.items)
+    if isinstance(node, Or):
+        return any(evaluate_filter(item, lookup) for item in node.items)
+    if isinstance(node, Not):
+        return not evaluate_filter(node.item, lookup)
+    actual = lookup(node.field)
+    value, op = node.value, node.op
+    if value is None:
+        return (actual is None) == (op == "=")
+    if actual is None:
+        return False
+    if op == "~":
+        return str(value).lower() in str(actual).lower()
+    if isinstance(value, bool) or isinstance(actual, bool):
+        equal = actual == value and isinstance(actual, bool) == isinstance(value, bool)
+        return equal if op == "=" else (not equal if op == "!=" else False)
+    if isinstance(value, (int, float)) != isinstance(actual, (int, float)):
+        return op == "!="
+    try:
+        return bool(
+            {
+                "=": actual == value,
+                "!=": actual != value,
+                "<": actual < value,
+                "<=": actual <= value,
+                ">": actual > value,
+                ">=": actual >= value,
+            }[op]
+        )
+    except TypeError:
+        return False
 
 
 def _format_value(value: Value) -> str:

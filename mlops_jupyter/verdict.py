@@ -264,7 +264,7 @@ def _when(record: FileRecord) -> str:
 
 
 def input_changed(before: FileRecord, after: FileRecord) -> str:
-    """``input X changed (sha256 a → b; size, date → size, date)``."""
+    """``input X changed (sha256 differs: a → b; size, date → size, date)``."""
 
     def state(record: FileRecord) -> str:
         size = format_bytes(record.size)
@@ -275,7 +275,8 @@ def input_changed(before: FileRecord, after: FileRecord) -> str:
 
     what = "folder" if before.kind == "folder" else "input"
     return (
-        f"{what} {before.path} changed (sha256 {before.sha256[:12]} → {after.sha256[:12]}; "
+        f"{what} {before.path} changed (sha256 differs: {before.sha256[:12]} → "
+        f"{after.sha256[:12]}; "
         f"{state(before)} → {state(after)})"
     )
 

@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "jobs": 4,
     "drift": 4,
     "registry": 4,
+    "triggers": 4,
     "interop": 4,
     "determinism": 4,
     "kernel": 5,

@@ -134,7 +134,8 @@ def test_changed_input_diverges_with_the_input_first(
     data.write_text("x\n1\n2\n3\n")
     verdict = reproduce(original.id)
     assert verdict.status == "diverged"
-    assert verdict.causes[0] == "input data.csv changed (sha256 differs)"
+    assert verdict.causes[0].startswith("input data.csv changed (sha256 differs: ")
+    assert "6 B" in verdict.causes[0] and "8 B" in verdict.causes[0]  # old and new size
     assert verdict.metrics["rows"] == {"original": 2, "reproduced": 3, "equal": False}
 
 

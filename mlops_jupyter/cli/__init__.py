@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from ..errors import MlopsError
 from ..version import __version__
-from . import determinism, drift, interop, models, reproduce, runs, store, sweep
+from . import determinism, drift, interop, models, reproduce, runs, store, sweep, triggers
 from .common import print_json, warn
 
 __all__ = ["build_parser", "exit_status", "main"]
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mlops-jupyter {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (runs, reproduce, determinism, sweep, store, drift, models, interop):
+    for module in (runs, reproduce, determinism, sweep, store, drift, models, interop, triggers):
         module.register(commands)
     return parser
 

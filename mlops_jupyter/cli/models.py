@@ -377,7 +377,8 @@ def cmd_promote(args: argparse.Namespace) -> int:
         )
     except GuardRefusedError as exc:
         if args.json:
-            print_json({"promoted": False, "reasons": exc.reasons, "event": exc.event.to_json()})
+            refusal = None if exc.event is None else exc.event.to_json()
+            print_json({"promoted": False, "reasons": exc.reasons, "event": refusal})
         else:
             print(f"not promoted: {args.name}/{args.version} → @{args.alias}")
             for reason in exc.reasons:

@@ -396,10 +396,10 @@ class GuardRefusedError(ConflictError):
 
     Attributes:
         reasons: Every missing condition, in words.
-        event: The refusal's event.
+        event: The refusal's event (None when the refusal is not recorded).
     """
 
-    def __init__(self, reasons: Sequence[str], event: Event) -> None:
+    def __init__(self, reasons: Sequence[str], event: Event | None) -> None:
         self.reasons = list(reasons)
         self.event = event
         super().__init__("refused: " + "; ".join(self.reasons))
@@ -519,10 +519,29 @@ class LifecycleStore(ABC):
         reason: str | None = None,
         payload: Any = None,
         edges: Sequence[Edge] = (),
+        unique_key: str | None = None,
+        guard: Callable[[LogView], list[str]] | None = None,
     ) -> Event:
         """Append one event to the log (serialized with every other append), and lineage
         edges in the same transaction (:data:`THIS_EVENT` in an edge stands for the event's
-        number)."""
+        number).
+
+        Args:
+            kind: What happened.
+            actor: Who.
+            model: The model it is about.
+            alias: The alias.
+            from_version: The alias's holder before.
+            to_version: The version it is about.
+            reason: Why.
+            payload: Details.
+            edges: Lineage edges to add with it.
+            unique_key: A key this event claims, once in the store's life: a second claim
+                raises :class:`~mlops_jupyter.errors.ConflictError` and appends nothing.
+            guard: Checked first, inside the transaction under the log's lock: reasons it
+                gives make the append fail with :class:`GuardRefusedError` (nothing is
+                appended).
+        """
 
     @abstractmethod
     def events(

@@ -23,6 +23,7 @@ from sqlalchemy import (
 
 __all__ = [
     "SCHEMA_REVISION",
+    "idempotency_keys",
     "lifecycle_events",
     "lineage_edges",
     "metadata",
@@ -39,7 +40,7 @@ __all__ = [
 
 #: Alembic head revision this code expects; opening a store whose ``alembic_version``
 #: differs runs the migrations.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 metadata = MetaData()
 
@@ -216,4 +217,14 @@ lineage_edges = Table(
     Column("dst", Text, primary_key=True),
     Column("relation", String(32), primary_key=True),
     Index("ix_lineage_edges_dst", "dst_kind", "dst"),
+)
+
+# A lifecycle action that must happen once (a trigger firing for one cause) claims its key in
+# the same transaction as its event (0004).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("event_seq", BigInteger, nullable=False),
+    Column("created_at", _TS, nullable=False),
 )

@@ -43,6 +43,7 @@ class Execution:
         run_ids: The runs it recorded (its ``%%track`` cells, else one notebook-level run).
         error: Why it failed, if it did.
         from_run: The run whose pinned notebook it executes, if any.
+        cell: The notebook cell that raised (from 1; 0: the injected parameters), if known.
     """
 
     index: int
@@ -51,16 +52,20 @@ class Execution:
     run_ids: list[str] = field(default_factory=list)
     error: str | None = None
     from_run: str | None = None
+    cell: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The execution as the API and ``--json`` show it."""
-        return {
+        """The execution as the API and ``--json`` show it (``cell`` only when known)."""
+        data: dict[str, Any] = {
             "index": self.index,
             "params": dict(self.params),
             "status": self.status,
             "run_ids": list(self.run_ids),
             "error": self.error,
         }
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
 
 
 @dataclass
@@ -136,6 +141,7 @@ class Sweep:
                     run_ids=list(e.get("run_ids") or []),
                     error=e.get("error"),
                     from_run=e.get("from_run"),
+                    cell=e.get("cell") if isinstance(e.get("cell"), int) else None,
                 )
                 for e in data.get("executions", [])
             ],

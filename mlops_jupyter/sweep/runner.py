@@ -63,6 +63,7 @@ def run_sweep(
     progress: SweepProgress | None = None,
     cancel: threading.Event | None = None,
     workdir: str | None = None,
+    triggered_by: Mapping[str, Any] | None = None,
 ) -> SweepResult:
     """Execute a notebook once per combination of parameters.
 
@@ -84,6 +85,7 @@ def run_sweep(
         cancel: Set it to stop: nothing more starts, running kernels are interrupted and the
             executions that did not finish are marked ``interrupted``. Ctrl-C does the same.
         workdir: Where scratch folders go (default: the system's temporary folder).
+        triggered_by: The trigger firing that started the sweep: its runs record it.
 
     Returns:
         The sweep's manifest and how many executions ran.
@@ -117,6 +119,7 @@ def run_sweep(
             progress,
             cancel or threading.Event(),
         )
+        coordinator.triggered_by = dict(triggered_by) if triggered_by else None
         executed = coordinator.run(executor, workers)
     return SweepResult(sweep=sweep, executed=executed)
 
@@ -146,6 +149,7 @@ class _Coordinator:
         self.cancel_file = os.path.join(self.folder, f"{sweep.id}.cancel")
         self.sources: dict[str | None, _Source] = {}
         self.running: dict[Any, Execution] = {}
+        self.triggered_by: dict[str, Any] | None = None
 
     def source_for(self, execution: Execution) -> _Source:
         """The notebook an execution runs (prepared once per notebook or run)."""
@@ -234,6 +238,7 @@ class _Coordinator:
             store=self.store_setting,
             cancel_file=self.cancel_file,
             parameters_source=source.parameters_source,
+            triggered_by=self.triggered_by,
         )
         try:
             self.running[pool.submit(task)] = execution
@@ -271,6 +276,7 @@ def _record(execution: Execution, future: Any, cancelled: bool = False) -> None:
     execution.status = outcome.status
     execution.run_ids = list(outcome.run_ids)
     execution.error = outcome.error
+    execution.cell = outcome.cell
 
 
 def _new_sweep(

@@ -51,6 +51,8 @@ class ExecutionTask:
     store: str
     cancel_file: str
     parameters_source: str = ""
+    #: What started the sweep, recorded with its runs (``{"trigger", "firing"}``).
+    triggered_by: dict[str, Any] | None = None
 
 
 @dataclass
@@ -62,6 +64,7 @@ class ExecutionOutcome:
     run_ids: list[str]
     error: str | None
     seconds: float
+    cell: int | None = None
 
 
 def execute_combination(task: ExecutionTask) -> ExecutionOutcome:
@@ -81,7 +84,7 @@ def execute_combination(task: ExecutionTask) -> ExecutionOutcome:
         with open(notebook, "w", encoding="utf-8") as handle:
             handle.write(task.notebook_text)
         report = os.path.join(scratch, "runs.txt")
-        status, error, ename = _execute(task, notebook, report, scratch)
+        status, error, ename, cell = _execute(task, notebook, report, scratch)
         store = _open_store(task.store)
         run_ids, _last = wait_for_runs(store, report, RUN_WRITE_SLACK)
         if not run_ids:
@@ -93,20 +96,26 @@ def execute_combination(task: ExecutionTask) -> ExecutionOutcome:
                     status = "failed"
                     detail = f": {run.error.type}: {run.error.message}" if run.error else ""
                     error = f"run {run_id} ended {run.status.value}{detail}"
-        return ExecutionOutcome(task.index, status, run_ids, error, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        return ExecutionOutcome(task.index, status, run_ids, error, seconds, cell)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _execute(
     task: ExecutionTask, notebook: str, report: str, scratch: str
-) -> tuple[ExecutionStatus, str | None, str | None]:
-    """Run the notebook; return its status, error message and exception name."""
+) -> tuple[ExecutionStatus, str | None, str | None, int | None]:
+    """Run the notebook; return its status, error message, exception name and the cell that
+    raised."""
     env = {
         STORE_ENV_VAR: task.store,
         NOTEBOOK_ENV: notebook,
         **sweep_env(
-            sweep_id=task.sweep_id, index=task.index, notebook=task.notebook_path, report=report
+            sweep_id=task.sweep_id,
+            index=task.index,
+            notebook=task.notebook_path,
+            report=report,
+            triggered_by=task.triggered_by,
         ),
     }
     cancel = threading.Event()
@@ -123,18 +132,18 @@ def _execute(
             output=os.path.join(scratch, "output.ipynb"),
         )
     except ExecutionCancelled:
-        return "interrupted", "interrupted", "KeyboardInterrupt"
+        return "interrupted", "interrupted", "KeyboardInterrupt", None
     finally:
         poller.stop()
     if outcome.failure is not None:
         # A KeyboardInterrupt in a cell is an interrupted kernel (Ctrl-C reaches it too).
         if outcome.failure.ename == "KeyboardInterrupt":
-            return "interrupted", "interrupted", "KeyboardInterrupt"
+            return "interrupted", "interrupted", "KeyboardInterrupt", None
         failure = outcome.failure
-        return "failed", f"{failure.ename}: {failure.evalue}", failure.ename
+        return "failed", f"{failure.ename}: {failure.evalue}", failure.ename, failure.cell
     if outcome.error is not None:
-        return "failed", outcome.error, None
-    return "finished", None, None
+        return "failed", outcome.error, None, None
+    return "finished", None, None, None
 
 
 def _open_store(setting: str) -> RunStore:

@@ -190,6 +190,13 @@ def mark_sweep(active: ActiveRun, opts: TrackOptions) -> None:
         run = active.run
         run.sweep_id = spec["id"]
         run.tags.setdefault("sweep.index", str(spec.get("index")))
+        triggered = spec.get("triggered_by")
+        if isinstance(triggered, dict) and isinstance(triggered.get("trigger"), str):
+            run.extra["triggered_by"] = {
+                "trigger": triggered["trigger"],
+                "firing": triggered.get("firing"),
+            }
+            run.tags.setdefault("triggered_by", triggered["trigger"])
         notebook = spec.get("notebook")
         if (
             opts.experiment is None

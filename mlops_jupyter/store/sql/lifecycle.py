@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -39,6 +39,7 @@ from ..lifecycle import (
     event_hash,
 )
 from ..schema import (
+    idempotency_keys,
     lifecycle_events,
     lineage_edges,
     model_aliases,
@@ -256,10 +257,28 @@ class SqlLifecycle(LifecycleStore):
         reason: str | None = None,
         payload: Any = None,
         edges: Sequence[Edge] = (),
+        unique_key: str | None = None,
+        guard: Callable[[LogView], list[str]] | None = None,
     ) -> Event:
         """Append one event (see :meth:`LifecycleStore.append_event`)."""
+        if unique_key is not None and (not unique_key or len(unique_key) > 200):
+            raise InvalidArgumentError("an idempotency key is 1 to 200 characters")
+        refused: list[str] = []
 
-        def write(conn: Connection) -> Event:
+        def write(conn: Connection) -> Event | None:
+            self._lock_log(conn)
+            if guard is not None:
+                refused[:] = guard(_ConnView(conn))
+                if refused:
+                    return None
+            if unique_key is not None:
+                taken = conn.execute(
+                    select(idempotency_keys.c.event_seq).where(idempotency_keys.c.key == unique_key)
+                ).first()
+                if taken is not None:
+                    raise ConflictError(
+                        f"already done: {unique_key!r:.100} was claimed by event {taken[0]}"
+                    )
             event = self._append(
                 conn,
                 kind,
@@ -284,9 +303,18 @@ class SqlLifecycle(LifecycleStore):
                     for e in dict.fromkeys(edges)
                 ]
                 conn.execute(lineage_edges.insert(), rows)
+            if unique_key is not None:
+                conn.execute(
+                    idempotency_keys.insert().values(
+                        key=unique_key, event_seq=event.seq, created_at=event.at
+                    )
+                )
             return event
 
-        return self.database.transact(write, write=True)
+        appended = self.database.transact(write, write=True)
+        if appended is None:
+            raise GuardRefusedError(refused, None)
+        return appended
 
     def events(
         self,
