@@ -141,6 +141,7 @@ bench: install postgres .venv-bench/.stamp
 		.venv-bench/bin/python -m pip install psycopg2-binary 2>&1 | $(QUIET_PIP); test $${PIPESTATUS[0]} -eq 0; }
 	python benchmarks/bench_track.py $(BENCH_ARGS)
 	python benchmarks/bench_store.py $(BENCH_STORE_ARGS)
+	python benchmarks/bench_mlflow_export.py $(BENCH_EXPORT_ARGS)
 
 clean:
 	rm -rf lib tsconfig.tsbuildinfo mlops_jupyter/labextension $(TEST_RESULTS) ui-tests/test-results .venv-bench
