@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__",
+    "add_trigger",
     "approve",
     "check_drift",
     "drift",
@@ -38,6 +39,7 @@ __all__ = [
     "reject",
     "request_approval",
     "rollback",
+    "run_monitor",
     "runs",
     "set_alias",
     "set_policy",
@@ -409,3 +411,46 @@ def set_policy(name: str, policy: dict[str, Any] | None, *, reason: str | None =
     """Set a model's approval policy (None: back to the defaults), e.g.
     ``{"aliases": {"champion": {"gate": True, "approvals": 2, "approvers": ["ana", "raj"]}}}``."""
     return _registry().set_policy(name, policy, reason=reason)
+
+
+def add_trigger(
+    name: str,
+    when: str,
+    *,
+    retrain: str,
+    experiment: str | None = None,
+    model: str | None = None,
+    **options: Any,
+) -> Any:
+    """Define a continuous-training trigger (checked now: a bad condition fails here).
+
+    ``when`` is a metric filter (``"metrics.accuracy < 0.9"``, on ``experiment``'s runs or
+    ``model``'s evaluations, ``NAME@ALIAS``), ``"drift"`` / ``"drift:COLUMN"`` (``model``'s
+    drift checks), ``"new-data:PATH"`` or ``"every 6h"``. ``retrain`` is a run id or
+    ``NAME@ALIAS``: its pinned notebook runs again with ``params``, the result is registered
+    (``register``), gated (``against``, ``rules``) and put up for approval. Other options:
+    ``window``, ``cooldown``, ``executor``, ``promote``, ``webhook``, ``webhook_secret_env``.
+    """
+    from .store import get_store
+    from .triggers import Monitor, Trigger
+
+    params = options.pop("params", {})
+    rules = tuple(options.pop("rules", ()))
+    trigger = Trigger(
+        name=name, when=when, kind="", retrain=retrain, experiment=experiment, model=model,
+        params=dict(params), rules=rules, **options,
+    )  # fmt: skip
+    return Monitor(get_store()).add(trigger)
+
+
+def run_monitor() -> list[dict[str, Any]]:
+    """Evaluate the triggers once (as ``mlops-jupyter monitor run --once``) and return the
+    firings with their outcomes."""
+    from .store import get_store
+    from .triggers import Monitor
+
+    monitor = Monitor(get_store())
+    try:
+        return [firing.to_json() for firing in monitor.evaluate()]
+    finally:
+        monitor.close()

@@ -278,3 +278,41 @@ def test_a_failing_webhook_never_blocks(receiver: str, monkeypatch: pytest.Monke
     assert time.monotonic() - started < 0.5
     sender.close(timeout=30)
     assert _Receiver.received == []
+
+
+# -- REST -------------------------------------------------------------------------------------
+
+
+async def test_triggers_over_rest(jp_fetch: Any, isolated_store: Path) -> None:
+    from _api_helpers import fetch
+
+    from mlops_jupyter.store import get_store
+
+    store = get_store()
+    source = finished(store, accuracy=0.5)  # nothing pinned: its retrain cannot run
+    code, bad = await fetch(
+        jp_fetch, "triggers", method="POST",
+        body=json.dumps({"name": "t", "when": "metrics.accuracy <", "experiment": "churn",
+                         "retrain": source.id}),
+    )  # fmt: skip
+    assert code == 400 and "column" in bad["message"]
+    code, added = await fetch(
+        jp_fetch, "triggers", method="POST",
+        body=json.dumps({"name": "t", "when": "metrics.accuracy < 0.9", "experiment": "churn",
+                         "retrain": source.id, "cooldown": 0}),
+    )  # fmt: skip
+    assert code == 201 and added["kind"] == "metric"
+    code, fired = await fetch(jp_fetch, "monitor", "run", method="POST", body="")
+    assert code == 200
+    (firing,) = fired["firings"]
+    assert firing["outcome"] == "error" and firing["error"]["message"]
+    code, shown = await fetch(jp_fetch, "triggers", "t")
+    assert [f["outcome"] for f in shown["firings"]] == ["error"]
+    code, disabled = await fetch(
+        jp_fetch, "triggers", "t", "enabled", method="PUT", body=json.dumps({"enabled": False})
+    )
+    assert code == 200 and disabled["enabled"] is False
+    code, listing = await fetch(jp_fetch, "triggers")
+    assert listing["triggers"][0]["last_firing"]["outcome"] == "error"
+    code, _ = await fetch(jp_fetch, "triggers", "t", method="DELETE")
+    assert code == 200 and (await fetch(jp_fetch, "triggers", "t"))[0] == 404

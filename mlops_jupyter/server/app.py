@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Integer, Unicode, observe
+from traitlets import Float, Integer, Unicode, observe
 
 from ..version import __version__
 from .handlers import ROUTES, URL_PREFIX
@@ -48,7 +48,18 @@ class MlopsJupyterApp(ExtensionApp):
         ),
     )
 
+    monitor_interval = Float(
+        0.0,
+        config=True,
+        help=(
+            "Evaluate the continuous-training triggers every this many seconds (0: never; "
+            "`mlops-jupyter monitor run` from cron does the same). Two evaluators at once "
+            "fire a trigger once."
+        ),
+    )
+
     services: Services | None = None
+    _monitor_callback: Any = None
 
     @observe("store")
     def _store_changed(self, change: Any) -> None:
@@ -61,6 +72,15 @@ class MlopsJupyterApp(ExtensionApp):
         self.settings[SETTINGS_KEY] = self.services
         location = self.services.location()
         self.log.info("mlops-jupyter %s: store %s", __version__, location.description)
+        if self.monitor_interval > 0:
+            from tornado.ioloop import PeriodicCallback
+
+            interval = max(10.0, float(self.monitor_interval))
+            self._monitor_callback = PeriodicCallback(
+                self.services.evaluate_triggers_in_background, interval * 1000
+            )
+            self._monitor_callback.start()
+            self.log.info("mlops-jupyter: evaluating triggers every %g s", interval)
 
     def initialize_handlers(self) -> None:
         """Register the REST routes under ``/mlops-jupyter/api/``."""
@@ -71,5 +91,7 @@ class MlopsJupyterApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Cancel running reproductions and sweeps when the server stops."""
+        if self._monitor_callback is not None:
+            self._monitor_callback.stop()
         if self.services is not None:
             self.services.shutdown()

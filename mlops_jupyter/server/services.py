@@ -7,6 +7,7 @@ Nothing here imports Tornado.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from ..store import get_store
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from ..jobs import JobManager
     from ..store.base import RunStore
     from ..sweep import SweepResult
+    from ..triggers import Monitor
     from ..verdict import Verdict
 
 __all__ = ["SETTINGS_KEY", "Services"]
@@ -49,6 +51,7 @@ class Services:
         self.max_queued_jobs = max(0, max_queued_jobs)
         self.housekeeping = Housekeeper(STALE_CHECK_INTERVAL_S)
         self._jobs: JobManager | None = None
+        self._evaluating = threading.Lock()
 
     def location(self) -> StoreLocation:
         """The store this server uses (the traitlet wins over the environment)."""
@@ -100,6 +103,40 @@ class Services:
             store=self.store_setting or None,
             **kwargs,
         )
+
+    def monitor(self, actor: str | None = None, identity: str = "local") -> Monitor:
+        """The triggers over this server's store (retrains record into it)."""
+        from ..triggers import Monitor
+
+        return Monitor(
+            self.store(), actor=actor, store_setting=self.store_setting or None, identity=identity
+        )
+
+    def evaluate_triggers(self, actor: str | None = None) -> list[dict[str, Any]] | None:
+        """Evaluate the triggers once, unless an evaluation is running (then None)."""
+        if not self._evaluating.acquire(blocking=False):
+            return None
+        try:
+            monitor = self.monitor(f"monitor ({actor})" if actor else None)
+            try:
+                return [f.to_json() for f in monitor.evaluate()]
+            finally:
+                monitor.close()
+        finally:
+            self._evaluating.release()
+
+    def evaluate_triggers_in_background(self) -> None:
+        """The periodic callback: evaluate on a thread (a retrain takes minutes)."""
+        thread = threading.Thread(target=self._evaluate_quietly, name="mlops-monitor", daemon=True)
+        thread.start()
+
+    def _evaluate_quietly(self) -> None:
+        import logging
+
+        try:
+            self.evaluate_triggers()
+        except Exception:  # the next tick tries again; the log says why
+            logging.getLogger("mlops_jupyter").exception("trigger evaluation failed")
 
     def shutdown(self) -> None:
         """Cancel running reproductions and sweeps."""

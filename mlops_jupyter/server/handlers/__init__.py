@@ -40,6 +40,7 @@ from .runs import (
     RunsHandler,
     StatusHandler,
 )
+from .triggers import MonitorRunHandler, TriggerHandler, TriggersHandler, TriggerStateHandler
 
 __all__ = ["ROUTES", "URL_PREFIX", "BaseHandler"]
 
@@ -85,4 +86,8 @@ ROUTES: list[tuple[str, type[BaseHandler]]] = [
     ("lineage", LineageHandler),
     ("drift/checks", DriftChecksHandler),
     (r"drift/checks/(?P<check_id>[^/]+)", DriftCheckHandler),
+    ("triggers", TriggersHandler),
+    (r"triggers/(?P<name>[^/]+)", TriggerHandler),
+    (r"triggers/(?P<name>[^/]+)/enabled", TriggerStateHandler),
+    ("monitor/run", MonitorRunHandler),
 ]
