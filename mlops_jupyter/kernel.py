@@ -135,6 +135,12 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
     )
     tracker = get_tracker()
     active = tracker.begin(ctx, opts)
+    live = None
+    if not opts.quiet and active.stored:
+        from .summary import LiveView
+
+        live = LiveView.for_shell(active.run, shell)
+        active.on_points = live
     before = _metric_identities(shell.user_ns, opts.metric_vars)
     stdout, stderr = _Tail(sys.stdout), _Tail(sys.stderr)
     sys.stdout, sys.stderr = stdout, stderr
@@ -174,7 +180,7 @@ def track_cell(shell: Any, args: Any, line: str, cell: str) -> Any:
             try:
                 from .summary import display_summary
 
-                display_summary(run)
+                display_summary(run, live)
             except Exception as exc:  # the summary is a courtesy; never fail the cell
                 print(f"mlops-jupyter: summary not shown ({exc})", file=sys.stderr)
 

@@ -19,7 +19,14 @@ from typing import Any
 from .formatting import format_value
 from .models import Run, json_safe
 
-__all__ = ["RUN_MIME_TYPE", "display_summary", "summary_bundle", "summary_lines", "summary_text"]
+__all__ = [
+    "RUN_MIME_TYPE",
+    "LiveView",
+    "display_summary",
+    "summary_bundle",
+    "summary_lines",
+    "summary_text",
+]
 
 #: The MIME type of the run summary the JupyterLab extension renders.
 RUN_MIME_TYPE = "application/vnd.mlops-jupyter.run+json"
@@ -84,8 +91,16 @@ def _html(run: Run) -> str:
     )
 
 
-def summary_bundle(run: Run) -> dict[str, Any]:
-    """The display bundle of a run's summary (see the module docstring)."""
+def summary_bundle(
+    run: Run, *, series: dict[str, list[list[float]]] | None = None, live: bool = False
+) -> dict[str, Any]:
+    """The display bundle of a run's summary (see the module docstring).
+
+    Args:
+        run: The run.
+        series: Per metric, ``[[step, value], ...]`` (the live view's charts).
+        live: Whether the cell still runs (the bundle is replaced as points come).
+    """
     data = {
         "id": run.id,
         "name": run.name,
@@ -105,6 +120,10 @@ def summary_bundle(run: Run) -> dict[str, Any]:
         "registered": run.extra.get("registered"),
         "drift": run.extra.get("drift_summary"),
     }
+    if live:
+        data["live"] = True
+    if series:
+        data["series"] = series
     return {
         RUN_MIME_TYPE: json_safe(data),
         "text/html": _html(run),
@@ -123,8 +142,93 @@ def _encodable(value: Any) -> Any:
     return value
 
 
-def display_summary(run: Run) -> None:
-    """Display the summary under the current cell."""
+def display_summary(run: Run, live: LiveView | None = None) -> None:
+    """Display the summary under the current cell (in place of its live view, if shown)."""
     from IPython.display import display
 
+    if live is not None and live.shown:
+        live.finish(run)
+        return
     display(_encodable(summary_bundle(run)), raw=True)
+
+
+class LiveView:
+    """The run's charts under its cell while it runs: the summary bundle with ``live: true``
+    and each metric's series, shown once points come and replaced in place (``display_id``
+    = the run id) at most twice a second, then replaced by the final summary.
+
+    Called from the writer thread: the display is sent with the cell's own parent header (an
+    output of the running cell, not of whatever cell runs next).
+
+    Args:
+        run: The run (its fields are read when a bundle is built).
+        publisher: The shell's display publisher (ipykernel's: it can set a thread's parent).
+        max_points: Points kept per metric (older ones thinned, the newest kept).
+    """
+
+    MIN_INTERVAL = 0.5
+
+    def __init__(self, run: Run, publisher: Any, max_points: int = 400) -> None:
+        import threading
+
+        self.run = run
+        self.publisher = publisher
+        self.parent = dict(getattr(publisher, "parent_header", None) or {})
+        self.max_points = max_points
+        self.series: dict[str, list[list[float]]] = {}
+        self.shown = False
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_shell(cls, run: Run, shell: Any) -> LiveView | None:
+        """A live view when the kernel can send displays from another thread (ipykernel)."""
+        publisher = getattr(shell, "display_pub", None)
+        if publisher is None or not hasattr(publisher, "set_thread_parent"):
+            return None
+        return cls(run, publisher)
+
+    def _add(self, points: list[Any]) -> None:
+        import math
+
+        for point in points:
+            value = point.value
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                continue
+            series = self.series.setdefault(point.key, [])
+            series.append([point.step, float(value)])
+            if len(series) > self.max_points:  # keep every other older point, the newest
+                keep = series[-self.max_points // 4 :]
+                series[:] = series[: -len(keep)][::2] + keep
+
+    def __call__(self, points: list[Any]) -> None:
+        """New points (from the writer thread)."""
+        import time
+
+        with self._lock:
+            self._add(points)
+            now = time.monotonic()
+            if not self.series or (self.shown and now - self._last < self.MIN_INTERVAL):
+                return
+            self._last = now
+            bundle = summary_bundle(self.run, series=self.series, live=True)
+            self._send(bundle, update=self.shown)
+            self.shown = True
+
+    def finish(self, run: Run) -> None:
+        """Replace the live view with the final summary (its charts kept)."""
+        with self._lock:
+            self._send(summary_bundle(run, series=self.series or None), update=True)
+
+    def _send(self, bundle: dict[str, Any], *, update: bool) -> None:
+        from IPython.display import display, update_display
+
+        token = self.publisher.set_thread_parent(self.parent) if self.parent else None
+        try:
+            if update:
+                update_display(_encodable(bundle), raw=True, display_id=self.run.id)
+            else:
+                display(_encodable(bundle), raw=True, display_id=self.run.id)
+        finally:
+            if token is not None:
+                self.publisher.reset_thread_parent(token)

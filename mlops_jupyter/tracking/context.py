@@ -14,12 +14,12 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ..models import FileRecord, GitInfo, Run
+from ..models import FileRecord, GitInfo, MetricPoint, Run
 
 if TYPE_CHECKING:
     from ..capture.inputs import InputMonitor
@@ -114,6 +114,9 @@ class ActiveRun:
     git_done: bool = False
     # A reproduction's runs record the pinned commit: its scratch folder has no repository.
     pinned_git: GitInfo | None = None
+    # Called with each batch of metric points as they are written (the writer thread about
+    # once a second, then the final batch): the kernel's live view. Must not raise.
+    on_points: Callable[[list[MetricPoint]], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     # The writer's periodic drain and the final drain must not interleave: step numbers are
     # assigned from ``last_step`` while draining.

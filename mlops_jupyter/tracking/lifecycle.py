@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..capture.discovery import experiment_for_notebook
-from ..models import ErrorInfo, GitInfo, Run, RunStatus, utcnow
+from ..models import ErrorInfo, GitInfo, MetricPoint, Run, RunStatus, utcnow
 from ..pin import compute_pin, compute_risks, names_random
 from ..store.housekeeping import lease_seconds
 from . import steps
@@ -251,6 +251,8 @@ class Tracker:
             ctx is not None and ctx.input_monitor is not None and active.opts.capture_inputs
         )
         points = steps.drain_points(active)
+        if points:
+            _tell(active, points)
         with active.lock:
             if active.git_done:
                 run.git = active.pinned_git or active.git_result
@@ -308,6 +310,7 @@ class Tracker:
             return
         if points:
             self.writer.perform(Write("points", active.run.id, points=points))
+            _tell(active, points)
         self.writer.heartbeat(active.run.id)
 
     def _masked(self, number: int, source: str, names: list[str]) -> str:
@@ -434,3 +437,12 @@ def _assess_reproducibility(run: Run, opts: TrackOptions, random_named: bool | N
     except Exception as exc:  # never break the cell for an assessment
         run.extra["pin"] = None
         run.extra["risks"] = [f"reproducibility not assessed ({type(exc).__name__}: {exc})"]
+
+
+def _tell(active: ActiveRun, points: list[MetricPoint]) -> None:
+    """Give the points to the live view, if any (it never breaks the recording)."""
+    if active.on_points is not None:
+        try:
+            active.on_points(points)
+        except Exception:  # noqa: S110 - a display, nothing to record
+            pass
