@@ -183,6 +183,10 @@ def runnable_pin(original: Run, what: str) -> dict[str, Any]:
         ConflictError: If the run recorded neither a notebook nor a history (409).
     """
     pin = original.extra.get("pin") if "pin" in original.extra else compute_pin(original)
+    reason = original.extra.get("not_reproducible")
+    if pin is None and isinstance(reason, str) and reason:
+        # An imported run says why in its own words (e.g. "imported from MLflow: ...").
+        raise ConflictError(f"run {original.id} cannot be {what}: {reason}")
     if pin is None:
         raise ConflictError(
             f"run {original.id} cannot be {what}: it recorded neither a notebook nor an "

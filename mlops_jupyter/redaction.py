@@ -306,6 +306,8 @@ def mask_url(url: str) -> str:
                     [(k, MASK if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs],
                     safe="*",
                 )
+        if netloc == parts.netloc and query == parts.query:
+            return url  # nothing to hide: as given (urlunsplit rewrites sqlite:////abs/x.db)
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     except ValueError:
         # An unparsable URL may still hold a secret: show only its scheme.

@@ -325,7 +325,7 @@ def test_pure_mlflow_runs_import_without_reproduction(tmp_path: Path) -> None:
     assert ours.extra["mlflow"]["artifact_uri"].startswith(str(tmp_path / "art"))
     from mlops_jupyter.reproduce import reproduce
 
-    with pytest.raises(ConflictError, match="recorded neither a notebook"):
+    with pytest.raises(ConflictError, match="imported from MLflow: no notebook was pinned"):
         reproduce(run_id)
     assert "no notebook was pinned" in ours.extra["not_reproducible"]
     assert import_runs(store, uri, experiment="theirs").unchanged == 1
