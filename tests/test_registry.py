@@ -490,3 +490,19 @@ def test_a_0002_store_migrates_with_the_lineage_of_its_runs(tmp_path: Path, work
         assert store.lifecycle.verify_log() == []
     finally:
         store.close()
+
+
+def test_reverse_lineage_of_a_relative_path_from_another_folder(
+    registry: Registry,
+    store: RunStore,
+    workdir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs = three_versions(registry, store, workdir)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # no data/train.csv here: the recorded paths ending with it
+    result = lineage(registry, "data/train.csv", reverse=True)
+    assert {n.id for n in result.of_kind("run")} == {r.id for r in runs}
+    assert len(result.of_kind("version")) == 3

@@ -378,6 +378,19 @@ class _Walk:
             node.label = f"drift check {node.id}: {details.get('verdict')} ({events[0].at[:10]})"
 
 
+def _recorded_elsewhere(
+    registry: Registry, ref: str, roots: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """A relative path that is not here may name files runs read from another folder
+    (``data/train.csv`` of a notebook elsewhere): the recorded paths ending with it."""
+    relative = os.path.normpath(ref)
+    if os.path.isabs(relative) or relative.startswith(".."):
+        return []
+    known = {node for node in roots}
+    found = registry.log.sources_ending_with("file", os.sep + relative)
+    return [("file", path) for path in found if ("file", path) not in known]
+
+
 def lineage(
     registry: Registry,
     ref: str,
@@ -396,6 +409,8 @@ def lineage(
         confine: A folder file paths must stay inside (see :func:`resolve_node`).
     """
     roots = resolve_node(registry, ref, cwd=cwd, confine=confine)
+    if reverse and roots[0][0] == "file" and not os.path.exists(roots[0][1]):
+        roots += _recorded_elsewhere(registry, ref, roots)
     result = Lineage(ref=ref, direction="forward" if reverse else "back", roots=roots)
     walk = _Walk(registry, result)
     if reverse:

@@ -569,6 +569,11 @@ class LifecycleStore(ABC):
     def edges_from(self, kind: str, ids: Sequence[str]) -> list[Edge]:
         """Edges out of the nodes ``(kind, id)`` (what came from them)."""
 
+    @abstractmethod
+    def sources_ending_with(self, kind: str, suffix: str, limit: int = 100) -> list[str]:
+        """Sources of kind ``kind`` (e.g. ``file`` paths) ending with ``suffix``: finds the
+        files a path names when it was recorded from another folder (a scan: a fallback)."""
+
     def verify_log(self) -> list[str]:
         """Problems of the event log (see :func:`verify_chain`)."""
         return verify_chain(self.events(), self.event_head())

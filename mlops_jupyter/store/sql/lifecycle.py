@@ -648,6 +648,23 @@ class SqlLifecycle(LifecycleStore):
 
         return self.database.transact(read, write=False)
 
+    def sources_ending_with(self, kind: str, suffix: str, limit: int = 100) -> list[str]:
+        """Sources ending with ``suffix`` (see :meth:`LifecycleStore.sources_ending_with`)."""
+        query = (
+            select(lineage_edges.c.src)
+            .where(
+                lineage_edges.c.src_kind == kind,
+                lineage_edges.c.src.endswith(storable_text(suffix), autoescape=True),
+            )
+            .distinct()
+            .limit(limit)
+        )
+
+        def read(conn: Connection) -> list[str]:
+            return [str(r[0]) for r in conn.execute(query)]
+
+        return self.database.transact(read, write=False)
+
     def edges_to(self, kind: str, ids: Sequence[str]) -> list[Edge]:
         """Edges into nodes (see :meth:`LifecycleStore.edges_to`)."""
         return self._edges("dst", "dst_kind", kind, ids)
