@@ -124,3 +124,36 @@ def test_a_repositorys_filters_never_run_when_a_pin_is_extracted(
     assert verdict.status == "reproduced", verdict.to_json()
     assert any("at commit" in note for note in verdict.notes), verdict.notes  # from git
     assert not marker.exists()
+
+
+def test_a_secret_given_to_papermill_lands_nowhere_and_reproduction_reads_it_from_the_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_store: Path
+) -> None:
+    import papermill
+
+    token = "ghp_" + "S" * 36
+    notebook = write_notebook(
+        tmp_path / "nb.ipynb",
+        LOAD,
+        "%%track --quiet\nimport mlops_jupyter\n"
+        "mlops_jupyter.log_metric('token_length', len(gh_token))",
+        parameters='gh_token = ""',
+    )
+    monkeypatch.setenv("MLOPS_JUPYTER_NOTEBOOK", str(notebook))
+    papermill.execute_notebook(
+        str(notebook), str(tmp_path / "out.ipynb"), cwd=str(tmp_path), kernel_name="python3",
+        parameters={"gh_token": token}, progress_bar=False,
+    )  # fmt: skip
+    monkeypatch.delenv("MLOPS_JUPYTER_NOTEBOOK")
+    (run,) = get_store().search_runs()
+    assert run.metrics["token_length"] == 40 and run.params["gh_token"] != token
+    without = reproduce(run.id)
+    assert any("MLOPS_JUPYTER_SECRET_GH_TOKEN" in note for note in without.notes)
+    monkeypatch.setenv("MLOPS_JUPYTER_SECRET_GH_TOKEN", token)
+    verdict = reproduce(run.id)
+    assert verdict.status == "reproduced", verdict.to_json()
+    spool = Path(os.environ["MLOPS_JUPYTER_SPOOL"])
+    for folder in (isolated_store, spool):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert token.encode() not in path.read_bytes(), f"the token is in {path}"
