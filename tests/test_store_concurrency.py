@@ -11,6 +11,7 @@ from _processes import run_together
 
 from mlops_jupyter.models import RunStatus
 from mlops_jupyter.store import StoreLocation, open_store
+from mlops_jupyter.store.schema import SCHEMA_REVISION
 
 # Each worker imports everything, says "ready", waits for the go file (so that all start
 # together, on a database none of them has created yet), then opens the store and writes.
@@ -68,7 +69,8 @@ def test_two_processes_migrate_a_fresh_database_once(tmp_path: Path) -> None:
     results = run_workers(root, n_workers=2, n_runs=0)
     assert sorted(r["migrated"] for r in results) == [False, True]
     with closing(sqlite3.connect(root / "runs.db")) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert versions == [(SCHEMA_REVISION,)]
     assert integrity(root / "runs.db") == "ok"
 
 

@@ -57,6 +57,9 @@ BUSY_TIMEOUT_MS = 5_000
 LOCK_DEADLINE_S = 120.0
 _RETRY_FIRST_DELAY_S = 0.002
 _RETRY_MAX_DELAY_S = 0.25
+# Our own generator: retry jitter must never move the user's global ``random`` state (a
+# reproduction would differ, and the session would report an unseeded draw).
+_JITTER = random.Random()  # noqa: S311 - jitter, not crypto
 # Arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 _PG_MIGRATION_LOCK_ID = 0x6D6C6F7073
 # Seconds to wait for a PostgreSQL connection when the URL does not say (libpq waits
@@ -223,7 +226,7 @@ class Database:
                         f"the run database {self.display} stayed locked for more than "
                         f"{LOCK_DEADLINE_S:.0f} s"
                     ) from exc
-                time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter, not crypto
+                time.sleep(delay * (0.5 + _JITTER.random()))
                 delay = min(delay * 2, _RETRY_MAX_DELAY_S)
             except SQLAlchemyError as exc:
                 raise self.faults.translate(exc) from exc
