@@ -188,9 +188,16 @@ class LiveView:
             return None
         return cls(run, publisher)
 
+    #: Points of one batch looked at (a loop logging a million points a second must not pay
+    #: for its chart): a larger batch is sampled evenly, its last point always kept.
+    BATCH_SAMPLE = 2000
+
     def _add(self, points: list[Any]) -> None:
         import math
 
+        if len(points) > self.BATCH_SAMPLE:
+            sampled = points[:: len(points) // self.BATCH_SAMPLE]
+            points = sampled if sampled[-1] is points[-1] else [*sampled, points[-1]]
         for point in points:
             value = point.value
             if not isinstance(value, (int, float)) or not math.isfinite(value):
