@@ -36,6 +36,18 @@ function sweepPath(id: string): string {
   return ['sweeps', id].map(encodeURIComponent).join('/');
 }
 
+/** A model's endpoint path; every part is URL-encoded. */
+function modelPath(name: string, ...rest: (string | number)[]): string {
+  return ['models', name, ...rest.map(String)]
+    .map(encodeURIComponent)
+    .join('/');
+}
+
+/** A POST with a JSON body. */
+function post(body: unknown): RequestInit {
+  return { method: 'POST', body: JSON.stringify(body) };
+}
+
 /** A typed client for the mlops-jupyter REST API. */
 export class MlopsClient {
   /** The server extension's version and store location. */
@@ -159,5 +171,198 @@ export class MlopsClient {
   /** A sweep with its executions and the runs they recorded. */
   async sweep(id: string): Promise<Mlops.ISweep> {
     return (await requestAPI<Mlops.ISweepReply>(sweepPath(id))).sweep;
+  }
+
+  // -- The model registry ---------------------------------------------------------------
+
+  /** The registered models with their versions count, latest version and aliases. */
+  async models(): Promise<Mlops.IModelSummary[]> {
+    return (await requestAPI<Mlops.IModelList>('models')).models;
+  }
+
+  /** A model with its aliases and its versions (newest first). */
+  model(name: string): Promise<Mlops.IModel> {
+    return requestAPI<Mlops.IModel>(modelPath(name));
+  }
+
+  /** One version with its files, aliases and producing run. */
+  modelVersion(name: string, version: number): Promise<Mlops.IVersionDetail> {
+    return requestAPI<Mlops.IVersionDetail>(
+      modelPath(name, 'versions', version)
+    );
+  }
+
+  /**
+   * Where the browser downloads a version's file (by its index in the manifest): the server
+   * answers it as an attachment, never shown inline.
+   */
+  modelFileUrl(name: string, version: number, index: number): string {
+    return endpointUrl(modelPath(name, 'versions', version, 'files', index));
+  }
+
+  /** Register the next version of a model from a run's artifacts (201). */
+  registerVersion(
+    name: string,
+    request: Mlops.IRegisterRequest
+  ): Promise<Mlops.IVersionDetail> {
+    return requestAPI<Mlops.IVersionDetail>(
+      modelPath(name, 'versions'),
+      post(request)
+    );
+  }
+
+  /** A model's events, oldest first (one alias's moves with `alias`). */
+  async history(name: string, alias?: string): Promise<Mlops.IEvent[]> {
+    return (
+      await requestAPI<Mlops.IEventList>(
+        `${modelPath(name, 'history')}${queryString({ alias })}`
+      )
+    ).events;
+  }
+
+  /** Point an alias at a version; `expect` is the holder the caller saw (409 if it moved). */
+  async setAlias(
+    name: string,
+    alias: string,
+    move: Mlops.IAliasMove
+  ): Promise<Mlops.IEvent> {
+    return (
+      await requestAPI<Mlops.IEventEnvelope>(
+        modelPath(name, 'aliases', alias),
+        {
+          method: 'PUT',
+          body: JSON.stringify(move)
+        }
+      )
+    ).event;
+  }
+
+  /** Move an alias back to its holder before its last move (409: nothing to roll back to). */
+  async rollback(
+    name: string,
+    alias: string,
+    reason: string
+  ): Promise<Mlops.IEvent> {
+    return (
+      await requestAPI<Mlops.IEventEnvelope>(
+        modelPath(name, 'aliases', alias, 'rollback'),
+        post({ reason })
+      )
+    ).event;
+  }
+
+  /** What a reference was made from (`reverse`: what was made from it). */
+  lineage(ref: string, reverse = false): Promise<Mlops.ILineage> {
+    return requestAPI<Mlops.ILineage>(
+      `lineage${queryString({ ref, reverse: reverse ? '1' : undefined })}`
+    );
+  }
+
+  // -- Gates, approvals, promotion --------------------------------------------------------
+
+  /** Gate a candidate version against an alias's holder (200 whether it passed or not). */
+  gate(
+    name: string,
+    version: number,
+    request: Mlops.IGateRequest
+  ): Promise<Mlops.IGateResult> {
+    return requestAPI<Mlops.IGateResult>(
+      modelPath(name, 'versions', version, 'gate'),
+      post(request)
+    );
+  }
+
+  /** A model's gate results, newest first. */
+  async gates(
+    name: string,
+    query: { version?: number; against?: string } = {}
+  ): Promise<Mlops.IGateResult[]> {
+    return (
+      await requestAPI<Mlops.IGateList>(
+        `${modelPath(name, 'gates')}${queryString(query)}`
+      )
+    ).gates;
+  }
+
+  /** A model's effective policy (the defaults included). */
+  policy(name: string): Promise<Mlops.IPolicy> {
+    return requestAPI<Mlops.IPolicy>(modelPath(name, 'policy'));
+  }
+
+  /** Ask for approval to promote a version to an alias (201). */
+  requestApproval(
+    name: string,
+    request: Mlops.IApprovalRequestBody
+  ): Promise<Mlops.IApprovalRequest> {
+    return requestAPI<Mlops.IApprovalRequest>(
+      modelPath(name, 'approvals'),
+      post(request)
+    );
+  }
+
+  /** Approval requests, newest first, and who the user is. */
+  approvals(query: Mlops.IApprovalQuery = {}): Promise<Mlops.IApprovalList> {
+    return requestAPI<Mlops.IApprovalList>(
+      `approvals${queryString({
+        name: query.name,
+        status: query.status,
+        for_me: query.forMe ? '1' : undefined
+      })}`
+    );
+  }
+
+  /** Approve a request (409 when the user may not). */
+  approve(id: string, comment?: string): Promise<Mlops.IApprovalRequest> {
+    return requestAPI<Mlops.IApprovalRequest>(
+      ['approvals', id, 'approve'].map(encodeURIComponent).join('/'),
+      post(comment ? { comment } : {})
+    );
+  }
+
+  /** Reject a request, saying why. */
+  reject(id: string, comment: string): Promise<Mlops.IApprovalRequest> {
+    return requestAPI<Mlops.IApprovalRequest>(
+      ['approvals', id, 'reject'].map(encodeURIComponent).join('/'),
+      post({ comment })
+    );
+  }
+
+  /**
+   * Promote a version to a gated alias. A refusal is an `ApiError` (409) whose `reasons` list
+   * every missing condition.
+   */
+  promote(
+    name: string,
+    request: Mlops.IPromoteRequest
+  ): Promise<Mlops.IPromoteReply> {
+    return requestAPI<Mlops.IPromoteReply>(
+      modelPath(name, 'promote'),
+      post(request)
+    );
+  }
+
+  // -- Data drift -----------------------------------------------------------------------
+
+  /** Recorded drift checks, newest first (of one model's versions with `model`). */
+  async driftChecks(
+    query: { model?: string; limit?: number } = {}
+  ): Promise<Mlops.IDriftCheck[]> {
+    return (
+      await requestAPI<Mlops.IDriftCheckList>(
+        `drift/checks${queryString(query)}`
+      )
+    ).checks;
+  }
+
+  /** One recorded check with its full report. */
+  driftCheck(id: number): Promise<Mlops.IDriftCheck> {
+    return requestAPI<Mlops.IDriftCheck>(
+      `drift/checks/${encodeURIComponent(String(id))}`
+    );
+  }
+
+  /** Check a data file under the server's root against a reference, and record it (201). */
+  checkDrift(request: Mlops.IDriftCheckRequest): Promise<Mlops.IDriftCheck> {
+    return requestAPI<Mlops.IDriftCheck>('drift/checks', post(request));
   }
 }

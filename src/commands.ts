@@ -20,6 +20,14 @@ export namespace CommandIDs {
   export const openRun = 'mlops-jupyter:open-run';
   /** Compare runs in the main area; args `{ ids: string[] }`. */
   export const compare = 'mlops-jupyter:compare';
+  /** Show the Models panel's list of models. */
+  export const openModels = 'mlops-jupyter:open-models';
+  /** Show a model (`{ name, request? }`) or a version (`{ name, version }`) in the Models panel. */
+  export const openModel = 'mlops-jupyter:open-model';
+  /** Show the drift checks (`{ model? }`) or one check (`{ check }`) in the Models panel. */
+  export const openDrift = 'mlops-jupyter:open-drift';
+  /** Register a run's artifacts as a model version (`{ id }`, or the run row of a context menu). */
+  export const registerRun = 'mlops-jupyter:register-run';
 }
 
 const COMPARE_ID = 'mlops-jupyter-compare';
@@ -76,7 +84,10 @@ export function addRunViews(
     editorServices,
     openRun,
     compare: (ids: string[]) =>
-      void app.commands.execute(CommandIDs.compare, { ids })
+      void app.commands.execute(CommandIDs.compare, { ids }),
+    // The Models plugin (same package) adds the command.
+    registerRun: (id: string) =>
+      void app.commands.execute(CommandIDs.registerRun, { id })
   };
 
   app.commands.addCommand(CommandIDs.openRun, {

@@ -6,12 +6,25 @@
 
 /** An HTTP error from the mlops-jupyter server extension (status 0: no response at all). */
 export class ApiError extends Error {
+  /**
+   * @param body the decoded answer, when there is one: a refused promotion (409) carries its
+   *   `reasons` beside the `message`
+   */
   constructor(
     readonly status: number,
-    message: string
+    message: string,
+    readonly body: unknown = null
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** The reasons a refused change lists (`{"message", "reasons": [...]}`), else []. */
+  get reasons(): string[] {
+    const body = this.body as { reasons?: unknown } | null;
+    return body && Array.isArray(body.reasons)
+      ? body.reasons.filter((r): r is string => typeof r === 'string')
+      : [];
   }
 }
 

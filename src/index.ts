@@ -11,6 +11,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { MlopsClient } from './client';
 import { addRunViews, CommandIDs } from './commands';
 import { mlopsIcon } from './icons';
+import { modelsPlugin } from './models/plugin';
 import { RunsSidebar } from './runs/RunsSidebar';
 import { connectColumnSetting } from './runs/settings';
 import { setRunOpener } from './summary/opener';
@@ -68,4 +69,4 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [sidebarPlugin];
+export default [sidebarPlugin, modelsPlugin];

@@ -76,7 +76,7 @@ export async function requestAPI<T>(
       data && typeof data === 'object' && typeof data.message === 'string'
         ? data.message
         : response.statusText;
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, data);
   }
   return data as T;
 }

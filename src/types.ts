@@ -82,9 +82,18 @@ export namespace Mlops {
     readonly experiment?: string;
   }
 
+  /** A run of a page whose stored record could not be read (left out of `runs`). */
+  export interface ISkippedRun {
+    readonly id: string;
+    /** Why it could not be read, in words. */
+    readonly reason: string;
+  }
+
   /** `GET runs` */
   export interface IRunPage {
     readonly runs: IRunSummary[];
+    /** Runs of this page that could not be read (absent from older servers). */
+    readonly skipped?: ISkippedRun[];
     readonly total: number;
     readonly offset: number;
     readonly limit: number;
@@ -410,5 +419,524 @@ export namespace Mlops {
   /** `GET jobs?run_id=` */
   export interface IJobList {
     readonly jobs: AnyJob[];
+  }
+
+  // -- The model lifecycle: registry, gates, approvals (mlops_jupyter/registry/) -----------
+
+  /** `GET models`: one model (`ModelSummary`). */
+  export interface IModelSummary {
+    readonly name: string;
+    readonly description: string;
+    readonly tags: { readonly [key: string]: string };
+    /** The stored policy (null: the defaults). */
+    readonly policy: JSONValue | null;
+    readonly created_at: string;
+    readonly created_by: string;
+    /** How many versions. */
+    readonly versions: number;
+    readonly latest: number | null;
+    readonly updated_at?: string | null;
+    /** alias → the version it holds */
+    readonly aliases: { readonly [alias: string]: number };
+  }
+
+  /** `GET models` */
+  export interface IModelList {
+    readonly models: IModelSummary[];
+  }
+
+  /** An input column of a version's signature. */
+  export interface ISignatureInput {
+    readonly name: string;
+    readonly dtype: string | null;
+  }
+
+  /** A model version's flavor, read from its bytes. */
+  export type Flavor =
+    'sklearn' | 'torch' | 'onnx' | 'joblib' | 'pickle' | 'other';
+
+  /** A version as stored (`Version`). */
+  export interface IVersion {
+    readonly name: string;
+    readonly version: number;
+    readonly run_id: string | null;
+    readonly manifest_sha256: string;
+    readonly flavor: Flavor | string;
+    readonly signature: { readonly inputs?: ISignatureInput[] } | null;
+    readonly description: string;
+    readonly tags: { readonly [key: string]: string };
+    /** Bytes of all its files. */
+    readonly size: number;
+    /** How many files. */
+    readonly files: number;
+    readonly created_at: string;
+    readonly created_by: string;
+  }
+
+  /** One metric of a gate: both values, the difference and whether its rule passed. */
+  export interface IGateDelta {
+    readonly candidate: number | null;
+    readonly champion: number | null;
+    readonly delta: number | null;
+    readonly relative: number | null;
+    readonly passed: boolean;
+  }
+
+  /** A paired bootstrap interval of a metric's difference. */
+  export interface IBootstrapInterval {
+    readonly difference: number;
+    readonly low: number;
+    readonly high: number;
+    readonly resamples: number;
+    readonly seed: number;
+    /** e.g. 0.95 */
+    readonly level: number;
+  }
+
+  /** A version's latest gate as the model page lists it (`GET models/{name}`). */
+  export interface IGateSummary {
+    readonly gate_id: number;
+    readonly at: string;
+    /** The alias compared against. */
+    readonly against: string;
+    /** The version it held (null: none, bounds only). */
+    readonly against_version: number | null;
+    readonly passed: boolean;
+    /** false: refused to compare (different evaluation data); null: nothing compared. */
+    readonly same_eval_data: boolean | null;
+    readonly deltas: { readonly [metric: string]: IGateDelta };
+    readonly reasons: string[];
+    readonly bootstrap: {
+      readonly [metric: string]: IBootstrapInterval;
+    } | null;
+  }
+
+  /** A version as the model page lists it, with its aliases, run metrics and latest gate. */
+  export interface IModelVersion extends IVersion {
+    readonly aliases: string[];
+    /** The producing run's metrics. */
+    readonly metrics: { readonly [key: string]: MetricValue };
+    /** The producing run cannot be read. */
+    readonly run_missing?: boolean;
+    /** The version's latest gate (any alias), or null. */
+    readonly gate: IGateSummary | null;
+  }
+
+  /** `GET models/{name}` (`Model`): versions newest first. */
+  export interface IModel {
+    readonly name: string;
+    readonly description?: string;
+    readonly tags?: { readonly [key: string]: string };
+    readonly policy?: JSONValue | null;
+    readonly created_at?: string;
+    readonly created_by?: string;
+    readonly aliases: { readonly [alias: string]: number };
+    readonly versions: IModelVersion[];
+  }
+
+  /** A file of a version's manifest. */
+  export interface IManifestFile {
+    readonly path: string;
+    readonly sha256: string;
+    readonly size: number;
+    readonly format: string;
+    readonly flavor: string;
+  }
+
+  /** The run that produced a version, as a version page shows it. */
+  export interface IVersionRun {
+    readonly id: string;
+    readonly name?: string | null;
+    readonly experiment?: string;
+    readonly status?: string;
+    readonly params?: { readonly [key: string]: JSONValue };
+    readonly metrics?: { readonly [key: string]: MetricValue };
+    /** The run cannot be found any more. */
+    readonly missing?: boolean;
+  }
+
+  /** `GET models/{name}/versions/{n}` (`VersionDetail`); also the answer of registering. */
+  export interface IVersionDetail extends IVersion {
+    readonly aliases: string[];
+    readonly manifest: IManifestFile[];
+    /** Why the manifest could not be read (a missing or altered blob). */
+    readonly manifest_error?: string;
+    readonly run: IVersionRun | null;
+  }
+
+  /** Body of `POST models/{name}/versions`. */
+  export interface IRegisterRequest {
+    readonly run_id: string;
+    /** Paths of the run's artifacts (default: all of them). */
+    readonly artifacts?: string[];
+    readonly description?: string;
+  }
+
+  /** One event of the hash-chained lifecycle log (`Event`). */
+  export interface IEvent {
+    readonly seq: number;
+    readonly at: string;
+    readonly actor: string;
+    /** alias_moved, alias_rollback, alias_removed, promotion, version_registered, gate, ... */
+    readonly kind: string;
+    readonly model: string | null;
+    readonly alias: string | null;
+    readonly from_version: number | null;
+    readonly to_version: number | null;
+    readonly reason: string | null;
+    readonly details: JSONValue;
+    readonly hash: string;
+  }
+
+  /** `GET models/{name}/history` */
+  export interface IEventList {
+    readonly events: IEvent[];
+  }
+
+  /** The answer of moving, removing or rolling back an alias. */
+  export interface IEventEnvelope {
+    readonly event: IEvent;
+  }
+
+  /** Body of `PUT models/{name}/aliases/{alias}`. */
+  export interface IAliasMove {
+    readonly version: number;
+    readonly reason: string;
+    /** The holder the client saw (null: unset); a 409 if it moved meanwhile. */
+    readonly expect?: number | null;
+  }
+
+  /** A node of a lineage graph. */
+  export type LineageKind =
+    | 'alias'
+    | 'version'
+    | 'run'
+    | 'data'
+    | 'file'
+    | 'url'
+    | 'snapshot'
+    | 'commit'
+    | 'sweep'
+    | 'drift';
+
+  export interface ILineageNode {
+    readonly kind: LineageKind | string;
+    readonly id: string;
+    /** A short human description. */
+    readonly label: string;
+    /** What the store knows about it (a run's params, a data node's paths and size, ...). */
+    readonly detail: { readonly [key: string]: JSONValue };
+  }
+
+  export interface ILineageEdge {
+    readonly src_kind: string;
+    readonly src: string;
+    readonly dst_kind: string;
+    readonly dst: string;
+    /** input, registered, file, alias, snapshot, commit, reproduction, ... */
+    readonly relation: string;
+  }
+
+  /** `GET lineage?ref=` */
+  export interface ILineage {
+    readonly ref: string;
+    readonly direction: 'back' | 'forward';
+    readonly roots: { readonly kind: string; readonly id: string }[];
+    readonly nodes: ILineageNode[];
+    readonly edges: ILineageEdge[];
+    readonly truncated: boolean;
+  }
+
+  /** One metric's requirement of a gate (`GateRule`). */
+  export interface IGateRule {
+    readonly metric: string;
+    readonly greater_is_better?: boolean;
+    readonly min?: number | null;
+    readonly max?: number | null;
+    readonly min_absolute_change?: number | null;
+    readonly min_relative_change?: number | null;
+    readonly statistic?: string | null;
+  }
+
+  /** Where a version's metrics for a gate came from (`Evaluation`). */
+  export interface IEvaluation {
+    readonly run_id: string;
+    readonly source: 'evaluation' | 'producing run' | 're-evaluation' | string;
+    readonly metrics: { readonly [key: string]: MetricValue };
+    /** The evaluation data's digest (several inputs: of their sorted digests). */
+    readonly data_digest: string | null;
+    readonly data: { readonly path?: string; readonly sha256?: string }[];
+    readonly predictions_sha256?: string | null;
+  }
+
+  /** A gate's result (`GateResult`): `POST .../gate`, `GET models/{name}/gates`. */
+  export interface IGateResult {
+    readonly gate_id?: number;
+    readonly at?: string;
+    readonly actor?: string;
+    readonly name: string;
+    readonly version: number;
+    readonly against: string;
+    readonly against_version: number | null;
+    readonly rules: IGateRule[];
+    readonly candidate: IEvaluation | null;
+    readonly champion: IEvaluation | null;
+    readonly same_eval_data: boolean | null;
+    readonly deltas: { readonly [metric: string]: IGateDelta };
+    readonly bootstrap: {
+      readonly [metric: string]: IBootstrapInterval;
+    } | null;
+    readonly passed: boolean;
+    readonly reasons: string[];
+    readonly fingerprint?: string;
+  }
+
+  /** `GET models/{name}/gates` */
+  export interface IGateList {
+    readonly gates: IGateResult[];
+  }
+
+  /** Body of `POST models/{name}/versions/{n}/gate`. */
+  export interface IGateRequest {
+    readonly against?: string;
+    /** Rules as text (`auc:higher,min=0.8,abs=0.01`) or objects (default: the policy's). */
+    readonly rules?: (string | IGateRule)[];
+    readonly bootstrap?: number;
+  }
+
+  /** The state of an approval request. */
+  export type RequestStatus =
+    'pending' | 'approved' | 'rejected' | 'expired' | 'void' | 'used';
+
+  /** An approval or a rejection of a request. */
+  export interface IVote {
+    readonly actor: string;
+    readonly comment: string | null;
+    readonly at: string;
+    /** `authenticated` (through the server) or `local` (a kernel's or CLI's login). */
+    readonly identity: string;
+  }
+
+  /** An approval request with its state (`ApprovalRequest`). */
+  export interface IApprovalRequest {
+    readonly id: string;
+    readonly name: string;
+    readonly version: number;
+    readonly alias: string;
+    readonly requester: string;
+    readonly comment?: string | null;
+    readonly created_at?: string;
+    readonly expires_at?: string;
+    readonly manifest_sha256?: string;
+    readonly gate_id?: number | null;
+    readonly gate_fingerprint?: string | null;
+    readonly status: RequestStatus;
+    /** Approvals the policy needs. */
+    readonly required: number;
+    /** Approvals that count. */
+    readonly counted: number;
+    readonly approvals: IVote[];
+    readonly rejections: IVote[];
+    /** The promotion event that used it. */
+    readonly promoted_by?: number | null;
+    /** Whether the current user may approve it now (`GET approvals` only). */
+    readonly may_approve?: boolean;
+  }
+
+  /** `GET approvals` */
+  export interface IApprovalList {
+    readonly requests: IApprovalRequest[];
+    /** The authenticated user (who acts). */
+    readonly user: string;
+  }
+
+  /** Query of `GET approvals`. */
+  export interface IApprovalQuery {
+    readonly name?: string;
+    readonly status?: RequestStatus;
+    /** Only pending requests the user may approve. */
+    readonly forMe?: boolean;
+  }
+
+  /** Body of `POST models/{name}/approvals`. */
+  export interface IApprovalRequestBody {
+    readonly version: number;
+    readonly alias: string;
+    readonly comment?: string;
+  }
+
+  /** Body of `POST models/{name}/promote`. */
+  export interface IPromoteRequest {
+    readonly version: number;
+    readonly alias: string;
+    readonly reason: string;
+  }
+
+  /** `POST models/{name}/promote` answered 200. */
+  export interface IPromoteReply {
+    readonly promoted: true;
+    readonly event: IEvent;
+  }
+
+  /** What promoting to one alias takes (`AliasPolicy`). */
+  export interface IAliasPolicy {
+    readonly gate?: boolean;
+    readonly approvals?: number;
+    /** Who may approve (empty: anyone but the requester). */
+    readonly approvers?: string[];
+    readonly self_approval?: boolean;
+    /** Moves only by promotion (and rollback). */
+    readonly protected?: boolean;
+    /** Default gate rules. */
+    readonly rules?: IGateRule[];
+    readonly authenticated_only?: boolean;
+  }
+
+  /** `GET models/{name}/policy` (`Policy`): the effective policy, defaults included. */
+  export interface IPolicy {
+    readonly name: string;
+    /** Whether a policy was set (false: the defaults). */
+    readonly explicit: boolean;
+    readonly expiry_days: number;
+    readonly aliases: { readonly [alias: string]: IAliasPolicy };
+  }
+
+  // -- Data drift (mlops_jupyter/drift/) -------------------------------------------------
+
+  export type DriftVerdict = 'ok' | 'drift' | 'insufficient_data';
+
+  /** A column's status: `not_compared` for columns no method applies to. */
+  export type ColumnStatus = 'ok' | 'drift' | 'insufficient' | 'not_compared';
+
+  /** A numeric column's decile bins: `edges` are the inner edges (k edges, k + 1 bins). */
+  export interface INumericDistribution {
+    readonly edges: number[];
+    readonly reference: number[];
+    readonly batch: number[];
+  }
+
+  /** A categorical column's named categories, then its OTHER and NEW buckets. */
+  export interface ICategoricalDistribution {
+    readonly categories: string[];
+    readonly reference: number[];
+    readonly batch: number[];
+    readonly other?: { readonly reference: number; readonly batch: number };
+    readonly new?: { readonly reference: number; readonly batch: number };
+  }
+
+  /** One column of a full drift report. */
+  export interface IDriftColumn {
+    /** `wasserstein`, `jensen_shannon` or `none`. */
+    readonly method: string;
+    readonly score: number | null;
+    readonly threshold: number | null;
+    readonly drifted: boolean;
+    readonly status: ColumnStatus | string;
+    readonly kind?: string;
+    readonly critical?: boolean;
+    readonly thresholds?: {
+      readonly fixed: number | null;
+      readonly calibrated: number | null;
+      readonly noise: number | null;
+    };
+    readonly n?: { readonly reference: number; readonly batch: number };
+    readonly missing?: {
+      readonly reference: number;
+      readonly batch: number;
+      readonly change: number;
+    };
+    /** Why the column is not `ok` (or not compared), in words. */
+    readonly reason?: string;
+    readonly psi?: number | null;
+    /** `stable`, `moderate` or `significant`. */
+    readonly psi_band?: string;
+    readonly new_share?: number | null;
+    /** Categories the reference never saw, above 1 %, by share. */
+    readonly new_categories?: { readonly [category: string]: number };
+    readonly distribution?: INumericDistribution | ICategoricalDistribution;
+    readonly exact?: boolean;
+  }
+
+  /** A column added, removed or retyped between the reference and the batch. */
+  export interface ISchemaChange {
+    readonly column: string;
+    readonly change: 'added' | 'removed' | 'retyped' | string;
+    readonly reference: string | null;
+    readonly batch: string | null;
+  }
+
+  /** The full report of a check (`report` of `GET drift/checks/{id}`). */
+  export interface IDriftReport {
+    readonly format?: string;
+    readonly verdict: DriftVerdict;
+    readonly drift_share: number;
+    readonly columns: { readonly [name: string]: IDriftColumn };
+    readonly schema_changes: ISchemaChange[];
+    readonly new_categories: {
+      readonly [column: string]: { readonly [category: string]: number };
+    };
+    readonly drifted_columns: string[];
+    /** Why the verdict, in words. */
+    readonly reasons: string[];
+    readonly n_reference: number;
+    readonly n_batch: number;
+    readonly reference_name?: string | null;
+    readonly critical?: string[];
+  }
+
+  /** A recorded drift check (`DriftCheck`). */
+  export interface IDriftCheck {
+    readonly check_id: number;
+    readonly at: string;
+    readonly actor: string;
+    readonly model?: string | null;
+    readonly version?: number | null;
+    readonly verdict: DriftVerdict;
+    readonly drift_share?: number;
+    readonly drifted_columns?: string[];
+    readonly reference: {
+      readonly ref?: string;
+      readonly source?: 'file' | 'run' | 'model' | string;
+      readonly name?: string | null;
+      readonly digest?: string;
+      readonly rows?: number;
+      readonly run_id?: string | null;
+      /** `NAME/N` */
+      readonly version?: string | null;
+    };
+    readonly batch: {
+      readonly name?: string | null;
+      readonly digest?: string;
+      readonly rows?: number;
+    };
+    readonly columns: {
+      readonly [name: string]: {
+        readonly method: string;
+        readonly score: number | null;
+        readonly threshold: number | null;
+        readonly status: string;
+      };
+    };
+    readonly schema_changes?: ISchemaChange[];
+    readonly new_categories?: {
+      readonly [column: string]: { readonly [category: string]: number };
+    };
+    readonly report_sha256?: string;
+    /** The full report (`GET drift/checks/{id}` only). */
+    readonly report?: IDriftReport | null;
+  }
+
+  /** `GET drift/checks` */
+  export interface IDriftCheckList {
+    readonly checks: IDriftCheck[];
+  }
+
+  /** Body of `POST drift/checks`. */
+  export interface IDriftCheckRequest {
+    /** A .csv or .parquet file, relative to the server's root. */
+    readonly file: string;
+    /** A run id, `NAME@ALIAS` or `NAME/VERSION` (optionally `#FRAME`). */
+    readonly against: string;
+    readonly critical?: string[];
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Galata in Debian's Chromium (no browser download): see shared TOOLCHAIN notes.
  */
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
@@ -8,6 +10,15 @@ const storeGuard = require('./store-guard');
 
 // Before the Jupyter server starts: what the user's own store looks like (see store-guard.js).
 storeGuard.remember();
+
+// The test server's store, made once here (workers load the config again and inherit it): the
+// server uses it (jupyter_server_test_config.py), and specs seed models, requests and drift
+// checks into it while the server runs (seed_models.py through helpers/models.ts).
+if (!process.env.MLOPS_UI_STORE) {
+  process.env.MLOPS_UI_STORE = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'mlops-ui-store-')
+  );
+}
 
 /** Where the reports and the Jupyter server's log go (read by .ci/summary.py). */
 const RESULTS = path.resolve(__dirname, '..', '.test-results');

@@ -39,6 +39,8 @@ export interface IDetailsContext {
   readonly openRun: (id: string) => void;
   /** Opens the compare view with these runs (e.g. the runs of a sweep). */
   readonly compare?: (ids: string[]) => void;
+  /** Registers the run's artifacts as a model version (asks which model and files). */
+  readonly registerRun?: (id: string) => void;
 }
 
 interface IRunDetailsProps {
@@ -128,7 +130,11 @@ function RunDetailsView(
   const { run } = data;
   return (
     <div className="jp-mlops-details" aria-label={`Run ${runLabel(run)}`}>
-      <DetailsHeader run={run} onRefresh={props.onRefresh} />
+      <DetailsHeader
+        run={run}
+        onRefresh={props.onRefresh}
+        onRegister={context.registerRun}
+      />
       <RunSummary run={run} openRun={context.openRun} />
       <JobSections
         run={run}

@@ -3,6 +3,7 @@
  */
 import { IEditorServices } from '@jupyterlab/codeeditor';
 import {
+  addIcon,
   downloadIcon,
   notebookIcon,
   refreshIcon
@@ -39,18 +40,36 @@ import {
 import { KeyValues, Section } from './Section';
 import { SourceView } from './SourceView';
 
-/** The run's name and status, and Refresh. */
+/** The run's name and status, Refresh, and Register model… for a finished run with artifacts. */
 export function DetailsHeader(props: {
   run: Mlops.IRun;
   onRefresh: () => void;
+  onRegister?: (id: string) => void;
 }): JSX.Element {
-  const { run, onRefresh } = props;
+  const { run, onRefresh, onRegister } = props;
+  const registrable = run.status === 'finished' && run.artifacts.length > 0;
   return (
     <PanelHeader title={runLabel(run)}>
       <StatusBadge status={run.status} errorType={run.error_type} />
       <SmallButton icon={refreshIcon} onClick={onRefresh}>
         Refresh
       </SmallButton>
+      {onRegister && (
+        <SmallButton
+          icon={addIcon}
+          disabled={!registrable}
+          title={
+            registrable
+              ? "Register the run's artifacts as the next version of a model"
+              : run.status !== 'finished'
+                ? `Only a finished run's model is registered (this run is ${run.status})`
+                : 'The run stored no artifact: record the model file with %%track --artifact PATH'
+          }
+          onClick={() => onRegister(run.id)}
+        >
+          Register model…
+        </SmallButton>
+      )}
     </PanelHeader>
   );
 }

@@ -80,6 +80,7 @@ export function RunTable(props: IRunTableProps): JSX.Element {
       />
       {pickerOpen && <ColumnPicker model={model} />}
       {model.error && <ErrorAlert error={model.error} role="status" />}
+      <SkippedNotice skipped={model.skipped} />
       <div
         className="jp-mlops-table"
         ref={scrollRef}
@@ -114,6 +115,39 @@ export function RunTable(props: IRunTableProps): JSX.Element {
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * A quiet notice when runs could not be read (damaged records, or written by something else
+ * than mlops-jupyter): how many, and each one's id and reason on demand.
+ */
+export function SkippedNotice(props: {
+  readonly skipped: ReadonlyArray<Mlops.ISkippedRun>;
+}): JSX.Element | null {
+  const { skipped } = props;
+  if (skipped.length === 0) {
+    return null;
+  }
+  return (
+    <details className="jp-mlops-skipped" role="status">
+      <summary>
+        {`${skipped.length} run${skipped.length === 1 ? '' : 's'} could not be read and ${skipped.length === 1 ? 'is' : 'are'} not listed`}
+      </summary>
+      <div className="jp-mlops-muted">
+        Their stored records are damaged or were written by something else than
+        mlops-jupyter; every other run reads as usual. mlops-jupyter store check
+        says more.
+      </div>
+      <ul>
+        {skipped.map(s => (
+          <li key={s.id}>
+            <code>{s.id}</code>
+            {`: ${s.reason}`}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 

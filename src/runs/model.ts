@@ -116,6 +116,10 @@ export class RunsModel implements IRunsModel, IDisposable {
   get loading(): boolean {
     return this._loading;
   }
+  /** Runs of the loaded pages whose record could not be read (left out of the table). */
+  get skipped(): ReadonlyArray<Mlops.ISkippedRun> {
+    return [...this._skipped].map(([id, reason]) => ({ id, reason }));
+  }
   get isDisposed(): boolean {
     return this._isDisposed;
   }
@@ -400,6 +404,9 @@ export class RunsModel implements IRunsModel, IDisposable {
       });
       this._keys = mergeKeys(this._keys, collectKeys(first.runs));
     });
+    this._skipped = new Map(
+      firsts.flatMap(page => (page.skipped ?? []).map(s => [s.id, s.reason]))
+    );
     this._lastQuery = query;
     this._groups = groups;
     this._labels.clear();
@@ -484,6 +491,9 @@ export class RunsModel implements IRunsModel, IDisposable {
           );
           const before = current.pages.get(ref.page);
           current.pages.set(ref.page, loaded);
+          for (const s of page.skipped ?? []) {
+            this._skipped.set(s.id, s.reason);
+          }
           this._labels.delete(group.name);
           this._revision += 1;
           this._keys = mergeKeys(this._keys, collectKeys(page.runs));
@@ -527,6 +537,7 @@ export class RunsModel implements IRunsModel, IDisposable {
   private _widths: { [id: string]: number } = {};
   private _revision = 0;
   private _loading = true;
+  private _skipped = new Map<string, string>();
   private _version: string | null = null;
   private _dirty = true;
   private _generation = 0;

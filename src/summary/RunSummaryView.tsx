@@ -64,6 +64,10 @@ export function RunSummaryView(props: { view: IRunSummaryView }): JSX.Element {
           {view.error}
         </div>
       )}
+      {view.registered && (
+        <SummaryLine label="model" items={[`registered ${view.registered}`]} />
+      )}
+      {view.drift && <SummaryLine label="drift" items={[view.drift]} />}
       {view.reproductionOf && (
         <SummaryLine
           label="reproduction of"

@@ -46,6 +46,10 @@ export interface IRunSummaryView {
   readonly error: string | null;
   /** The original of a reproduction, or null. */
   readonly reproductionOf: string | null;
+  /** The model version the cell registered (`churn/3`), or null. */
+  readonly registered: string | null;
+  /** The one-line drift summary of the frames the cell logged, or null. */
+  readonly drift: string | null;
   readonly charts: ISummaryChart[];
   /** Charts left out (more metrics than `MAX_LIVE_CHARTS`). */
   readonly moreCharts: number;
@@ -164,6 +168,8 @@ export function summaryView(data: unknown): IRunSummaryView {
     inputs,
     error,
     reproductionOf: text(bundle.reproduction_of),
+    registered: text(bundle.registered),
+    drift: text(bundle.drift),
     charts: all.slice(0, MAX_LIVE_CHARTS),
     moreCharts: Math.max(0, all.length - MAX_LIVE_CHARTS)
   };

@@ -83,6 +83,10 @@ export function textContrasts(rows: Locator): Promise<ITextContrast[]> {
         if (!own || style.visibility === 'hidden' || style.display === 'none') {
           continue;
         }
+        // Disabled controls are exempt (WCAG 1.4.3): JupyterLab dims them on purpose.
+        if (element.closest(':disabled, [aria-disabled="true"]')) {
+          continue;
+        }
         // Visually hidden text (for screen readers) is not painted.
         const box = element.getBoundingClientRect();
         if (box.width <= 1 || box.height <= 1) {

@@ -34,6 +34,7 @@ class FakeClient {
   calls: Mlops.IRunQuery[] = [];
   badFilter = false;
   down = false;
+  skipped: Record<string, Mlops.ISkippedRun[]> = {};
 
   async runs(query: Mlops.IRunQuery = {}): Promise<Mlops.IRunPage> {
     this.calls.push(query);
@@ -50,6 +51,7 @@ class FakeClient {
     const limit = query.limit ?? 100;
     return {
       runs: all.slice(offset, offset + limit),
+      skipped: query.experiment ? this.skipped[query.experiment] : undefined,
       total: all.length,
       offset,
       limit,
@@ -102,6 +104,22 @@ describe('RunsModel', () => {
     fake.version = 'v2';
     await waitFor(model, () => model.groups[1]?.total === 2);
     expect(model.runAt(1, 1)?.id).toBe('b2');
+  });
+
+  it('says which runs could not be read, and forgets them once they read again', async () => {
+    await waitFor(model, () => model.groups.length === 2);
+    expect(model.skipped).toEqual([]);
+    fake.skipped['a.ipynb'] = [
+      { id: 'bad1', reason: 'run bad1 cannot be read: invalid JSON in params' }
+    ];
+    fake.version = 'v2';
+    await waitFor(model, () => model.skipped.length === 1);
+    expect(model.skipped).toEqual([
+      { id: 'bad1', reason: 'run bad1 cannot be read: invalid JSON in params' }
+    ]);
+    fake.skipped = {};
+    fake.version = 'v3';
+    await waitFor(model, () => model.skipped.length === 0);
   });
 
   it('shows the server message of a bad filter', async () => {

@@ -43,6 +43,24 @@ describe('summaryView', () => {
     });
   });
 
+  it('shows the version the cell registered and its drift line, as text', () => {
+    const view = summaryView({
+      ...FINAL,
+      registered: 'churn/3',
+      drift:
+        "train vs the last run's (run 8752244f): drift in age (1 of 3 columns)"
+    });
+    expect(view.registered).toBe('churn/3');
+    expect(view.drift).toBe(
+      "train vs the last run's (run 8752244f): drift in age (1 of 3 columns)"
+    );
+    expect(summaryView(FINAL)).toMatchObject({ registered: null, drift: null });
+    expect(summaryView({ ...FINAL, registered: 3, drift: {} })).toMatchObject({
+      registered: null,
+      drift: null
+    });
+  });
+
   it('says why a run failed', () => {
     const view = summaryView({
       ...FINAL,

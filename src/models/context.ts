@@ -1,0 +1,16 @@
+/**
+ * What the Models panel's pages share: the client, where the panel is, and how to reach the
+ * rest of JupyterLab.
+ */
+import { MlopsClient } from '../client';
+import { ModelsNavigation } from './navigation';
+import { ApprovalNotifier } from './notifier';
+
+export interface IModelsContext {
+  readonly client: MlopsClient;
+  readonly navigation: ModelsNavigation;
+  /** Opens a run's details in the main area (`mlops-jupyter:open-run`). */
+  readonly openRun: (id: string) => void;
+  /** The requests waiting for the user (null when notifications are off). */
+  readonly notifier: ApprovalNotifier | null;
+}
