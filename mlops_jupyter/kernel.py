@@ -221,6 +221,9 @@ def _drift_line(tracker: Any, run: Run, opts: TrackOptions) -> None:
         from .capture.inputs import get_monitor
         from .drift.record import frame_drift_line
 
+        # The reference is an earlier run of this kernel, perhaps still queued for writing
+        # (only cells that logged a frame wait, at most a moment).
+        tracker.drain(timeout=2.0)
         with get_monitor().paused():
             line = frame_drift_line(tracker.store(), run, model=opts.register)
     except Exception as exc:  # a courtesy: never fails the cell

@@ -93,6 +93,10 @@ class KernelSession:
         else:
             self.cell = None
         self.inputs.cell = self.cell
+        try:
+            self.randomness.before_cell()
+        except Exception:  # noqa: S110 - never break the user's cell for a bookkeeping step
+            pass
         if self.capture_inputs:
             watch_fsspec(self.inputs)
 

@@ -80,6 +80,14 @@ class RandomnessMonitor:
         self._last = _states()
         self.seeded.update(self._last)
 
+    def before_cell(self) -> None:
+        """A cell starts: what it draws is measured from here.
+
+        Draws made between cells (another thread, or code run outside any cell) are not
+        charged to the next cell.
+        """
+        self._last = _states()
+
     def after_cell(self, cell: int | None, source: str) -> None:
         """Compare the generators with their states before the cell ``source`` ran."""
         now = _states()
