@@ -6,6 +6,7 @@ stay cheap: the tracking core, the store and the server extension are imported l
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 # log_metric sits in training loops: export the buffering functions themselves, not wrappers
@@ -87,7 +88,7 @@ def load_ipython_extension(ipython: Any) -> None:
     """Register the ``%%track`` magic (``%load_ext mlops_jupyter``)."""
     from .magics import load
 
-    load(ipython)
+    load(ipython, sys.modules[__name__])
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -143,7 +144,7 @@ def log_input(frame: Any, name: str | None = None) -> dict[str, Any]:
         InvalidArgumentError: If ``frame`` is not a DataFrame.
     """
     from .capture.inputs import get_monitor
-    from .drift.profile import profile_frame
+    from .drift.profiling import profile_frame
     from .tracking import record_frame
 
     label = name or "frame"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -73,19 +74,18 @@ class TrackMagics(Magics):
         return track_cell(self.shell, args, line, cell)
 
 
-def load(ipython: Any) -> None:
+def load(ipython: Any, package: ModuleType) -> None:
     """Register the magics and the event hooks on ``ipython``.
 
-    The ``mlops_jupyter`` module is put in the user namespace, so ``mlops_jupyter.log_metric``
-    works right after ``%load_ext mlops_jupyter``.
+    ``package`` (the ``mlops_jupyter`` module, handed in by ``load_ipython_extension``) is put
+    in the user namespace, so ``mlops_jupyter.log_metric`` works right after
+    ``%load_ext mlops_jupyter``.
     """
-    import mlops_jupyter
-
     ipython.register_magics(TrackMagics)
     from .kernel import install_hooks
 
     install_hooks(ipython)
-    ipython.user_ns.setdefault("mlops_jupyter", mlops_jupyter)
+    ipython.user_ns.setdefault("mlops_jupyter", package)
 
 
 def unload(ipython: Any) -> None:

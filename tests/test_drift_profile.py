@@ -15,7 +15,8 @@ import pytest
 
 from mlops_jupyter.drift import ColumnKind, MissingDependencyError, Profile, profile_frame
 from mlops_jupyter.drift.errors import InvalidProfileError
-from mlops_jupyter.drift.profile import MAX_PROFILE_BYTES, profile_file
+from mlops_jupyter.drift.profile import MAX_PROFILE_BYTES
+from mlops_jupyter.drift.profiling import profile_file
 from mlops_jupyter.errors import InvalidArgumentError, NotFoundError
 
 

@@ -82,7 +82,7 @@ def _print_profile(profile: Profile, source: str, out: str | None) -> None:
 @_failing_with_2
 def cmd_drift_profile(args: argparse.Namespace) -> int:
     """Profile a data file; print the profile (JSON) or a summary; write it with --out."""
-    from ..drift.profile import profile_file
+    from ..drift.profiling import profile_file
     from ..drift.reference import write_profile
 
     profile = profile_file(args.file, name=args.name)

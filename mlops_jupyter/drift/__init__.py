@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .check import ColumnDrift, DriftReport, Thresholds, check_drift
     from .errors import InvalidProfileError, MissingDependencyError
-    from .profile import ColumnKind, ColumnProfile, Profile, profile_file, profile_frame
+    from .profile import ColumnKind, ColumnProfile, Profile
+    from .profiling import profile_file, profile_frame
     from .record import check, get_check, list_checks
     from .reference import register_resolver, resolve_reference, write_profile
 
@@ -62,8 +63,8 @@ _HOMES = {
     "ColumnKind": "profile",
     "ColumnProfile": "profile",
     "Profile": "profile",
-    "profile_file": "profile",
-    "profile_frame": "profile",
+    "profile_file": "profiling",
+    "profile_frame": "profiling",
     "check": "record",
     "get_check": "record",
     "list_checks": "record",

@@ -17,8 +17,8 @@ A profile is at most 100 KB as JSON, whatever the frame: wide frames get a coars
 (51, 21, 11 levels), fewer named categories and shorter labels, and as a last resort
 columns without detail; the profile says what it kept.
 
-This module imports only the standard library; numpy and pandas are imported when a frame
-is profiled.
+This module holds the profile's types and rules and imports only the standard library;
+making a profile from a frame or a file is :mod:`.profiling`.
 """
 
 from __future__ import annotations
@@ -52,8 +52,6 @@ __all__ = [
     "NumericSummary",
     "Profile",
     "clip_label",
-    "profile_file",
-    "profile_frame",
     "require_pandas",
     "round_to",
 ]
@@ -79,7 +77,7 @@ HIGH_CARDINALITY_TOP = 5
 #: until the profile fits in MAX_PROFILE_BYTES; then columns lose their detail.
 _DETAIL_LEVELS = ((GRID, TOP_K, LABEL_CHARS), (51, 20, 100), (21, 10, 50), (11, 5, 20))
 #: Frames at least this large (rows x columns) are profiled by several threads.
-_PARALLEL_CELLS = 1_000_000
+PARALLEL_CELLS = 1_000_000
 
 
 class ColumnKind(str, Enum):
@@ -388,109 +386,6 @@ def map_columns(function: Callable[[_T], _R], items: Iterable[_T], *, parallel: 
         return list(pool.map(function, items))
 
 
-def _profile_column(series: pd.Series[Any], rows: int, top_k: int) -> tuple[ColumnProfile, bytes]:
-    """The profile of one column, and its digest (:func:`columns.column_digest`)."""
-    from . import columns as col
-
-    kind = col.column_kind(series)
-    dtype = str(series.dtype)
-    if kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
-        try:
-            found = col.read_categories(series)
-        except TypeError:  # unhashable values (lists, dicts): counted, not compared
-            kind = ColumnKind.OTHER
-        else:
-            return _profile_categories(found, kind, dtype, rows, top_k), col.column_digest(
-                series, found
-            )
-    digest = col.column_digest(series)
-    if kind is ColumnKind.NUMERIC:
-        values, missing = col.finite_values(series)
-        if not len(values):
-            return ColumnProfile(kind, dtype, 0, 1.0 if rows else 0.0), digest
-        summary, _ = col.numeric_summary(values, GRID)
-        chunks = col.numeric_chunks(values, summary)
-        profile = ColumnProfile(kind, dtype, len(values), _share(missing, rows), summary)
-        return replace(profile, chunks=chunks), digest
-    present = int(series.count())
-    profile = ColumnProfile(kind, dtype, present, _share(rows - present, rows))
-    if kind is ColumnKind.DATETIME:
-        profile = replace(profile, time_range=col.time_range(series))
-    return profile, digest
-
-
-def _profile_categories(
-    found: Any, kind: ColumnKind, dtype: str, rows: int, top_k: int
-) -> ColumnProfile:
-    from . import columns as col
-
-    present = rows - found.missing
-    high = len(found.counts) > top_k and len(found.counts) > HIGH_CARDINALITY_SHARE * present
-    named = min(top_k, HIGH_CARDINALITY_TOP) if high else top_k
-    categories, _ = col.summarize_categories(found, named, LABEL_CHARS, high_cardinality=high)
-    chunks = None
-    if not high:
-        bins, _unseen = col.category_bins(found, categories)
-        chunks = col.categorical_chunks(bins, categories)
-    return ColumnProfile(
-        kind, dtype, present, _share(found.missing, rows), categories=categories, chunks=chunks
-    )
-
-
-def _share(part: int, whole: int) -> float:
-    return round(part / whole, 6) if whole else 0.0
-
-
-def profile_frame(
-    frame: pd.DataFrame,
-    *,
-    name: str | None = None,
-    top_k: int = TOP_K,
-    max_bytes: int = MAX_PROFILE_BYTES,
-) -> Profile:
-    """Profile a pandas DataFrame: the reference a drift check compares batches against.
-
-    Args:
-        frame: The data.
-        name: A name for it (e.g. ``"train"``).
-        top_k: Categories named per column (the rest count as OTHER).
-        max_bytes: The largest profile, in bytes of JSON (detail is reduced to fit).
-
-    Returns:
-        The profile (JSON-serialisable with :meth:`Profile.to_json`).
-
-    Raises:
-        MissingDependencyError: If pandas is not installed.
-        InvalidArgumentError: If ``frame`` is not a DataFrame or has duplicate column names.
-    """
-    pd = require_pandas()
-    if not isinstance(frame, pd.DataFrame):
-        raise InvalidArgumentError(f"expected a pandas DataFrame, got {type(frame).__name__}")
-    names = [str(column) for column in frame.columns]
-    if len(set(names)) != len(names):
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        raise InvalidArgumentError(f"duplicate column names: {', '.join(duplicates[:5])}")
-    if top_k < 1:
-        raise InvalidArgumentError("top_k must be at least 1")
-    from .columns import frame_digest
-
-    rows = len(frame)
-    parallel = rows * max(len(names), 1) >= _PARALLEL_CELLS
-    results = map_columns(
-        lambda series: _profile_column(series, rows, top_k),
-        [series for _name, series in frame.items()],
-        parallel=parallel,
-    )
-    profile = Profile(
-        rows=rows,
-        digest=frame_digest(frame, [digest for _profile, digest in results]),
-        columns={name: column for name, (column, _digest) in zip(names, results, strict=True)},
-        name=name,
-        pandas_version=pd.__version__,
-    )
-    return fit_to_size(profile, max_bytes)
-
-
 # -- the size limit -----------------------------------------------------------------------
 
 
@@ -607,22 +502,3 @@ def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     except (OSError, ValueError) as exc:
         raise InvalidArgumentError(f"{file}: not a readable parquet file: {exc}") from exc
     return cast("pd.DataFrame", frame)
-
-
-def profile_file(path: str | os.PathLike[str], *, name: str | None = None) -> Profile:
-    """Profile a ``.csv`` or ``.parquet`` file (see :func:`profile_frame`).
-
-    Args:
-        path: The file.
-        name: A name for the data (default: the file's name without extension).
-
-    Returns:
-        The profile.
-
-    Raises:
-        NotFoundError: If the file does not exist.
-        InvalidArgumentError: If it is not a readable CSV or parquet file.
-        MissingDependencyError: If pandas (or, for parquet, pyarrow) is not installed.
-    """
-    frame = read_frame(path)
-    return profile_frame(frame, name=name if name is not None else Path(path).stem)

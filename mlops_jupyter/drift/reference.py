@@ -175,7 +175,7 @@ def _run_profile(run: Run, frame: str | None, store: RunStore) -> tuple[Profile,
             except OSError:
                 continue
             if unchanged:
-                from .profile import profile_file
+                from .profiling import profile_file
 
                 return profile_file(path, name=record.path), record.path
     what = f"no frame named {frame!r}" if frame else "no data profile"

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgumentError
 from ..version import __version__
-from .export import Existing, ExportReport, stage_artifacts
 from .mlflow_format import FINGERPRINT_TAG, ArtifactFile, MlflowRunData
+from .sink import Existing, ExportReport, stage_artifacts
 
 if TYPE_CHECKING:
     from ..store.base import RunStore

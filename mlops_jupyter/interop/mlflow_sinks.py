@@ -17,7 +17,6 @@ MLflow is imported when a sink is opened, never before.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -26,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, InvalidArgumentError
 from .errors import require_mlflow
-from .export import Existing, ExportReport, stage_artifacts
 from .mlflow_format import (
     FINGERPRINT_TAG,
     FLOAT_MAX,
@@ -36,6 +34,7 @@ from .mlflow_format import (
     batches,
     shown_uri,
 )
+from .sink import Existing, ExportReport, stage_artifacts
 
 if TYPE_CHECKING:
     from ..store.base import RunStore
@@ -43,8 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["ClientSink", "SqlSink", "default_artifact_root"]
 
 _IN_CHUNK = 500
-#: Characters of model history kept in a registered model's tag.
-MAX_HISTORY_TAG = 90_000
 
 
 def default_artifact_root(uri: str) -> str | None:
@@ -543,20 +540,3 @@ def _rows_of(
                 latest = (step, timestamp, stored, is_nan)
         if latest is not None:
             latest_rows.append((key, latest[2], latest[1], latest[0], latest[3], run_id))
-
-
-def history_tag(events: list[dict[str, Any]]) -> str:
-    """A model's events as a registered model tag: the newest that fit, as JSON."""
-    compact = [
-        {
-            k: e.get(k)
-            for k in ("seq", "at", "actor", "kind", "alias", "from_version", "to_version", "reason")
-        }
-        for e in events
-    ]
-    while compact:
-        text = json.dumps(compact, ensure_ascii=False)
-        if len(text) <= MAX_HISTORY_TAG:
-            return text
-        compact = compact[len(compact) // 4 + 1 :]
-    return "[]"

@@ -18,8 +18,6 @@ import os
 import tempfile
 from typing import TYPE_CHECKING, Any
 
-from .mlflow_sinks import history_tag
-
 if TYPE_CHECKING:
     from ..store.base import RunStore
 
@@ -28,6 +26,8 @@ __all__ = ["VERSION_TAG", "export_models"]
 #: Our version number, on an MLflow model version.
 VERSION_TAG = "mlops_jupyter.version"
 _HISTORY_SHA_TAG = "mlops_jupyter.history_sha256"
+#: Characters of model history kept in a registered model's tag.
+MAX_HISTORY_TAG = 90_000
 
 
 def export_models(
@@ -179,3 +179,20 @@ def _tag_history(client: Any, name: str, events: list[dict[str, Any]], history: 
 
 def _quote(name: str) -> str:
     return name.replace("'", "\\'")
+
+
+def history_tag(events: list[dict[str, Any]]) -> str:
+    """A model's events as a registered model tag: the newest that fit, as JSON."""
+    compact = [
+        {
+            k: e.get(k)
+            for k in ("seq", "at", "actor", "kind", "alias", "from_version", "to_version", "reason")
+        }
+        for e in events
+    ]
+    while compact:
+        text = json.dumps(compact, ensure_ascii=False)
+        if len(text) <= MAX_HISTORY_TAG:
+            return text
+        compact = compact[len(compact) // 4 + 1 :]
+    return "[]"

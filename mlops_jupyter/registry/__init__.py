@@ -10,11 +10,13 @@ from __future__ import annotations
 from .actor import USER_ENV, default_actor
 from .approvals import promote, request_approval, requests, vote
 from .artifacts import FLAVORS, Manifest, ManifestFile, signature_of
-from .gates import Evaluation, GateResult, Rule, parse_rule, parse_rules, run_gate
+from .gates import Evaluation, GateResult, run_gate
 from .lineage import Lineage, Node, lineage, resolve_node
 from .policy import AliasPolicy, Policy
 from .refs import ModelRef, parse_ref
-from .registry import ALIAS_KINDS, Registry, require_reason
+from .registry import ALIAS_KINDS, VersionRegistry, require_reason
+from .rules import Rule, parse_rule, parse_rules
+from .workflow import Registry
 
 __all__ = [
     "ALIAS_KINDS",
@@ -31,6 +33,7 @@ __all__ = [
     "Policy",
     "Registry",
     "Rule",
+    "VersionRegistry",
     "default_actor",
     "lineage",
     "parse_ref",

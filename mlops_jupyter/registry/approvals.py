@@ -23,7 +23,7 @@ from .gates import gate_fingerprint
 from .policy import AliasPolicy, Policy
 
 if TYPE_CHECKING:
-    from .registry import Registry
+    from .registry import VersionRegistry
 
 __all__ = [
     "REQUEST_KINDS",
@@ -72,7 +72,7 @@ def _eligible(rules: AliasPolicy, requester: str, actor: str, identity: str) -> 
     return None
 
 
-def may_approve(registry: Registry, state: dict[str, Any]) -> bool:
+def may_approve(registry: VersionRegistry, state: dict[str, Any]) -> bool:
     """Whether the registry's actor may approve this request now."""
     if state.get("status") not in ("pending", "approved"):
         return False
@@ -147,12 +147,12 @@ def request_states(
     return list(states.values())
 
 
-def _model_events(registry: Registry, name: str) -> list[Event]:
+def _model_events(registry: VersionRegistry, name: str) -> list[Event]:
     return registry.log.events(model=name, kinds=REQUEST_KINDS)
 
 
 def request_approval(
-    registry: Registry, name: str, version: int, alias: str, *, comment: str | None = None
+    registry: VersionRegistry, name: str, version: int, alias: str, *, comment: str | None = None
 ) -> dict[str, Any]:
     """Ask for approval to promote ``name/version`` to ``alias``.
 
@@ -201,7 +201,7 @@ def request_approval(
     return _find(registry, request_id)
 
 
-def _find(registry: Registry, request_id: str) -> dict[str, Any]:
+def _find(registry: VersionRegistry, request_id: str) -> dict[str, Any]:
     if not isinstance(request_id, str) or not request_id.strip():
         raise InvalidArgumentError("give a request id")
     for event in registry.log.events(kinds=["approval_requested"]):
@@ -217,7 +217,7 @@ def _find(registry: Registry, request_id: str) -> dict[str, Any]:
 
 
 def requests(
-    registry: Registry, name: str | None = None, *, status: str | None = None
+    registry: VersionRegistry, name: str | None = None, *, status: str | None = None
 ) -> list[dict[str, Any]]:
     """Approval requests with their state, newest first (of one model, or of all)."""
     names = [name] if name else [m.name for m in registry.log.list_models()]
@@ -231,7 +231,7 @@ def requests(
 
 
 def vote(
-    registry: Registry, request_id: str, *, approve: bool, comment: str | None = None
+    registry: VersionRegistry, request_id: str, *, approve: bool, comment: str | None = None
 ) -> dict[str, Any]:
     """Approve or reject a request (a rejection needs a comment).
 
@@ -332,7 +332,9 @@ def promotion_reasons(
     return reasons
 
 
-def promote(registry: Registry, name: str, version: int, alias: str, *, reason: str) -> Event:
+def promote(
+    registry: VersionRegistry, name: str, version: int, alias: str, *, reason: str
+) -> Event:
     """Move ``@alias`` to ``version`` if its policy allows it now (see the module).
 
     Raises:

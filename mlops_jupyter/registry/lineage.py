@@ -22,7 +22,7 @@ from .artifacts import file_sha256
 from .refs import parse_ref
 
 if TYPE_CHECKING:
-    from .registry import Registry
+    from .registry import VersionRegistry
 
 __all__ = ["Lineage", "Node", "lineage", "resolve_node"]
 
@@ -127,7 +127,7 @@ def _inside(path: str, folder: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _run_node(registry: Registry, ref: str) -> list[tuple[str, str]]:
+def _run_node(registry: VersionRegistry, ref: str) -> list[tuple[str, str]]:
     ref = ref.lower()
     ids = [ref] if len(ref) == 32 else registry.store.run_ids_with_prefix(ref, 2)
     if len(ids) > 1:
@@ -138,7 +138,7 @@ def _run_node(registry: Registry, ref: str) -> list[tuple[str, str]]:
     return [("run", ids[0])]
 
 
-def _model_nodes(registry: Registry, ref: str, cwd: str) -> list[tuple[str, str]]:
+def _model_nodes(registry: VersionRegistry, ref: str, cwd: str) -> list[tuple[str, str]]:
     """A model reference's nodes, or [] when ``ref`` is not one (a path, a run id)."""
     if "@" in ref:
         parsed = parse_ref(ref)
@@ -156,7 +156,7 @@ def _model_nodes(registry: Registry, ref: str, cwd: str) -> list[tuple[str, str]
 
 
 def resolve_node(
-    registry: Registry, ref: str, *, cwd: str | None = None, confine: str | None = None
+    registry: VersionRegistry, ref: str, *, cwd: str | None = None, confine: str | None = None
 ) -> list[tuple[str, str]]:
     """The nodes a reference names: a model reference (``NAME@ALIAS``, ``NAME/VERSION``, a
     model's name), a sha256, a run id (or a prefix of one), or a file or folder path (with
@@ -198,7 +198,7 @@ def resolve_node(
 
 
 class _Walk:
-    def __init__(self, registry: Registry, result: Lineage) -> None:
+    def __init__(self, registry: VersionRegistry, result: Lineage) -> None:
         self.registry = registry
         self.log = registry.log
         self.result = result
@@ -379,7 +379,7 @@ class _Walk:
 
 
 def _recorded_elsewhere(
-    registry: Registry, ref: str, roots: list[tuple[str, str]]
+    registry: VersionRegistry, ref: str, roots: list[tuple[str, str]]
 ) -> list[tuple[str, str]]:
     """A relative path that is not here may name files runs read from another folder
     (``data/train.csv`` of a notebook elsewhere): the recorded paths ending with it."""
@@ -392,7 +392,7 @@ def _recorded_elsewhere(
 
 
 def lineage(
-    registry: Registry,
+    registry: VersionRegistry,
     ref: str,
     *,
     reverse: bool = False,

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import InvalidArgumentError
 from ..store.lifecycle import check_alias
+from .rules import parse_rules
 
 __all__ = ["DEFAULT_EXPIRY_DAYS", "AliasPolicy", "Policy"]
 
@@ -147,8 +148,6 @@ def alias_policy(rules: object, *, explicit: bool) -> AliasPolicy:
     protected = rules.get("protected", explicit)
     if not isinstance(protected, bool):
         raise InvalidArgumentError("'protected' must be true or false")
-    from .gates import parse_rules
-
     return AliasPolicy(
         gate=flags["gate"],
         approvals=approvals,

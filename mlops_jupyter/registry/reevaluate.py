@@ -21,7 +21,7 @@ from .gates import Evaluation, evaluation_of
 
 if TYPE_CHECKING:
     from ..models import Run
-    from .registry import Registry
+    from .registry import VersionRegistry
 
 __all__ = ["SweepReevaluator"]
 
@@ -68,7 +68,10 @@ class SweepReevaluator:
     """
 
     def __init__(
-        self, registry: Registry, store_setting: str | None = None, workdir: str | None = None
+        self,
+        registry: VersionRegistry,
+        store_setting: str | None = None,
+        workdir: str | None = None,
     ) -> None:
         self.registry = registry
         self.store_setting = store_setting

@@ -26,7 +26,6 @@ from ..store.lifecycle import (
     check_alias,
     check_model_name,
 )
-from . import approvals
 from .actor import default_actor
 from .artifacts import (
     Manifest,
@@ -38,14 +37,13 @@ from .artifacts import (
     signature_of,
     version_path,
 )
-from .gates import GateResult, run_gate
 from .policy import Policy
 from .refs import ModelRef, parse_ref
 
 if TYPE_CHECKING:
     from ..store.base import RunStore
 
-__all__ = ["ALIAS_KINDS", "Registry", "require_reason"]
+__all__ = ["ALIAS_KINDS", "VersionRegistry", "require_reason"]
 
 #: The events that move an alias.
 ALIAS_KINDS = ("alias_moved", "alias_rollback", "alias_removed", "promotion")
@@ -72,7 +70,7 @@ class _Chosen:
     head: bytes
 
 
-class Registry:
+class VersionRegistry:
     """Models, versions and aliases kept in a run store.
 
     Args:
@@ -313,7 +311,7 @@ class Registry:
             payload=payload,
         )
 
-    # -- policy, gates, approvals, promotion --------------------------------------------------
+    # -- policy --------------------------------------------------
 
     def policy(self, name: str) -> Policy:
         """The model's policy (the defaults when none was set)."""
@@ -325,38 +323,6 @@ class Registry:
         stored = None if policy is None else parsed.to_json()
         self.log.set_policy(check_model_name(name), stored, actor=self.actor, reason=reason)
         return parsed if policy is not None else Policy()
-
-    def gate(self, name: str, version: int, **options: Any) -> GateResult:
-        """Gate a candidate against an alias's holder (see :func:`.gates.run_gate`)."""
-        return run_gate(self, name, version, **options)
-
-    def request_approval(
-        self, name: str, version: int, alias: str, *, comment: str | None = None
-    ) -> dict[str, Any]:
-        """Ask for approval to promote a version (see :mod:`.approvals`)."""
-        return approvals.request_approval(self, name, version, alias, comment=comment)
-
-    def approve(self, request_id: str, *, comment: str | None = None) -> dict[str, Any]:
-        """Approve a request (not one's own, under the default policy)."""
-        return approvals.vote(self, request_id, approve=True, comment=comment)
-
-    def reject(self, request_id: str, *, comment: str) -> dict[str, Any]:
-        """Reject a request, saying why."""
-        return approvals.vote(self, request_id, approve=False, comment=comment)
-
-    def requests(
-        self, name: str | None = None, *, status: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Approval requests with their state, newest first."""
-        return approvals.requests(self, name, status=status)
-
-    def promote(self, name: str, version: int, alias: str, *, reason: str) -> Event:
-        """Promote a version to an alias if the policy allows it now.
-
-        Raises:
-            GuardRefusedError: With every missing condition (nothing moved).
-        """
-        return approvals.promote(self, name, version, alias, reason=reason)
 
     def holders(self, name: str, alias: str) -> list[int | None]:
         """The alias's holders after each of its moves, a rollback undoing the move before
