@@ -142,6 +142,8 @@ bench: install postgres .venv-bench/.stamp
 	python benchmarks/bench_track.py $(BENCH_ARGS)
 	python benchmarks/bench_store.py $(BENCH_STORE_ARGS)
 	python benchmarks/bench_mlflow_export.py $(BENCH_EXPORT_ARGS)
+	python benchmarks/bench_lineage.py $(BENCH_LINEAGE_ARGS)
+	python benchmarks/bench_drift.py $(BENCH_DRIFT_ARGS)
 
 clean:
 	rm -rf lib tsconfig.tsbuildinfo mlops_jupyter/labextension $(TEST_RESULTS) ui-tests/test-results .venv-bench

@@ -14,6 +14,9 @@ import pytest
 if TYPE_CHECKING:
     from _postgres import PostgresCluster
 
+    from mlops_jupyter.store import StoreLocation
+    from mlops_jupyter.store.base import RunStore
+
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 
@@ -183,3 +186,31 @@ def private_postgres() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.close()
+
+
+# -- A fresh store of each backend ---------------------------------------------------------
+# For modules whose tests run on SQLite and on PostgreSQL alike (the registry, gates,
+# triggers). A module that defines its own ``store`` or ``location`` uses that one.
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> StoreLocation:
+    """Where a fresh store of each backend is (PostgreSQL: a new database on the server)."""
+    from mlops_jupyter.store import StoreLocation
+
+    if request.param == "sqlite":
+        return StoreLocation.for_directory(tmp_path / "store")
+    url = request.getfixturevalue("postgres_url")
+    return StoreLocation(url, str(tmp_path / "blobs"), url)
+
+
+@pytest.fixture
+def store(location: StoreLocation) -> Iterator[RunStore]:
+    """That store, opened (and closed after the test)."""
+    from mlops_jupyter.store import open_store
+
+    opened = open_store(location)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +17,9 @@ import pytest
 from mlops_jupyter.errors import ConflictError, InvalidArgumentError
 from mlops_jupyter.models import FileRecord, Run, RunStatus
 from mlops_jupyter.registry import Registry, parse_rule
-from mlops_jupyter.store import StoreLocation, open_store
+from mlops_jupyter.store import StoreLocation
 from mlops_jupyter.store.base import RunStore
 from mlops_jupyter.store.lifecycle import GuardRefusedError
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> StoreLocation:
-    if request.param == "sqlite":
-        return StoreLocation.for_directory(tmp_path / "store")
-    url = request.getfixturevalue("postgres_url")
-    return StoreLocation(url, str(tmp_path / "blobs"), url)
-
-
-@pytest.fixture
-def store(location: StoreLocation) -> Iterator[RunStore]:
-    opened = open_store(location)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

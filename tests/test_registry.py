@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -26,23 +25,6 @@ from mlops_jupyter.store import StoreLocation, open_store
 from mlops_jupyter.store.base import RunStore
 from mlops_jupyter.store.errors import BlobCorruptedError
 from mlops_jupyter.store.maintenance import check_location, check_store
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> StoreLocation:
-    if request.param == "sqlite":
-        return StoreLocation.for_directory(tmp_path / "store")
-    url = request.getfixturevalue("postgres_url")
-    return StoreLocation(url, str(tmp_path / "blobs"), url)
-
-
-@pytest.fixture
-def store(location: StoreLocation) -> Iterator[RunStore]:
-    opened = open_store(location)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

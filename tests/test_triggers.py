@@ -19,7 +19,7 @@ import pytest
 from mlops_jupyter.errors import ConflictError, InvalidArgumentError, NotFoundError
 from mlops_jupyter.models import FileRecord, Run, RunStatus
 from mlops_jupyter.registry import Registry
-from mlops_jupyter.store import StoreLocation, open_store
+from mlops_jupyter.store import StoreLocation
 from mlops_jupyter.store.base import RunStore
 from mlops_jupyter.triggers import (
     SIGNATURE_HEADER,
@@ -28,23 +28,6 @@ from mlops_jupyter.triggers import (
     Trigger,
     WebhookSender,
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> StoreLocation:
-    if request.param == "sqlite":
-        return StoreLocation.for_directory(tmp_path / "store")
-    url = request.getfixturevalue("postgres_url")
-    return StoreLocation(url, str(tmp_path / "blobs"), url)
-
-
-@pytest.fixture
-def store(location: StoreLocation) -> Iterator[RunStore]:
-    opened = open_store(location)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def finished(store: RunStore, experiment: str = "churn", **metrics: float) -> Run:
