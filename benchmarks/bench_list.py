@@ -140,13 +140,14 @@ def percentile(samples: list[float], q: float) -> float:
 
 def in_process(directory: Path, repeat: int = 20) -> dict[str, Any]:
     """Store-level timings: the count alone, the page alone, and the SQL plans."""
-    from mlops_jupyter.query import compile_count, parse_filter, parse_sort
+    from mlops_jupyter.query import parse_filter, parse_sort
     from mlops_jupyter.store import StoreLocation, open_store
+    from mlops_jupyter.store.sql.listing import compile_count
 
     store = open_store(StoreLocation.for_directory(str(directory)))
     try:
         where = parse_filter(FILTER)
-        engine = store._engine
+        engine = store.engine
         counts: dict[str, float] = {}
         plans: dict[str, list[str]] = {}
         page_s: list[float] = []
@@ -193,19 +194,19 @@ def explain_page(store: Any, where: Any) -> list[str]:
     """EXPLAIN QUERY PLAN of the page query (runs having the metric, best first)."""
     from sqlalchemy import and_, select
 
-    from mlops_jupyter.query import compile_filter
     from mlops_jupyter.store.schema import metrics, runs
-    from mlops_jupyter.store.sql import _LIST_COLUMNS
+    from mlops_jupyter.store.sql.listing import compile_filter
+    from mlops_jupyter.store.sql.rows import LIST_COLUMNS
 
     m = metrics.alias("sort_metric")
     query = (
-        select(*_LIST_COLUMNS)
+        select(*LIST_COLUMNS)
         .select_from(m.join(runs, runs.c.id == m.c.run_id))
         .where(and_(m.c.key == "m0", m.c.value.is_not(None)), compile_filter(where))
         .order_by(m.c.value.desc(), m.c.run_id.desc())
         .limit(100)
     )
-    engine = store._engine
+    engine = store.engine
     compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
         return [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
