@@ -409,3 +409,91 @@ def test_models_export_versions_aliases_and_history(tmp_path: Path) -> None:
     again = export_runs(store, uri, models=True)
     assert again.models is not None and again.models["exported"][0]["created"] == 0
     assert len(client.search_model_versions("name='churn'")) == 2
+
+
+def test_points_copied_by_sql_are_the_rows_the_generic_path_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both databases SQLite: the points are copied by SQL (mlflow_sqlite), and the rows of
+    metrics and latest_metrics are exactly those the generic path builds in Python."""
+    from mlops_jupyter.interop.mlflow_sinks import SqlSink
+    from mlops_jupyter.interop.mlflow_sqlite import PointCopier
+
+    store = get_store()
+    make_runs(store, 2)
+    base = 1_700_000_000.0
+    nan, inf = math.nan, math.inf
+    run = Run.new("exp/train.ipynb", metrics={"final only": 0.5}, status=RunStatus.FINISHED)
+    run.ended_at = utcnow()
+    store.create_run(run)
+    points = [
+        # Non-finite values, an exact duplicate, a step logged twice, times rounding to
+        # the same millisecond, and halves of a millisecond (Python rounds to even).
+        *(MetricPoint("a", v, s, base + s) for s, v in enumerate([1.0, nan, inf, -inf, -0.0])),
+        MetricPoint("a", 2.0, 1, base + 1),
+        MetricPoint("a", 2.0, 1, base + 1),
+        MetricPoint("a", 3.0, 1, base + 1.0001),
+        MetricPoint("a", 3.0, 1, base + 1.0002),
+        MetricPoint("a", 4.0, 6, base + 0.0625),
+        MetricPoint("a", 4.0, 7, base + 0.1875),
+        # The latest point is a tie of NaN and 0 at one step and millisecond: the first
+        # logged wins, NaN first among equal times.
+        MetricPoint("b", 0.0, 9, base + 9.0001),
+        MetricPoint("b", nan, 9, base + 9.0002),
+        MetricPoint("c", nan, 9, base + 9.0001),
+        MetricPoint("c", 0.0, 9, base + 9.0002),
+        MetricPoint("d", 0.0, 9, base + 9),
+        MetricPoint("d", nan, 9, base + 9),
+        MetricPoint("e", inf, 3, base),
+        MetricPoint("e", 1.7976931348623157e308, 3, base),
+        MetricPoint("bad key!", -inf, 0, base),
+    ]
+    store.log_metric_points(run.id, points)
+    # A run with times beyond 2^53 ms goes the generic way on the fast path too.
+    far = Run.new("exp/train.ipynb", status=RunStatus.FINISHED)
+    far.ended_at = utcnow()
+    store.create_run(far)
+    store.log_metric_points(far.id, [MetricPoint("a", 1.0, 0, 1e13), MetricPoint("a", 2.0, 1, 1)])
+
+    copied: list[str] = []
+    write = PointCopier.write
+
+    def spy(self: PointCopier, tables: Any, points: Any) -> None:
+        copied.extend(run_id for run_id, _ours, _theirs in points)
+        write(self, tables, points)
+
+    monkeypatch.setattr(PointCopier, "write", spy)
+    fast = tmp_path / "fast.db"
+    assert export_runs(store, f"sqlite:///{fast}").created == 4
+    assert run.id in copied and far.id not in copied
+    monkeypatch.setattr(SqlSink, "copies_points", lambda self, store: False)
+    copied.clear()
+    generic = tmp_path / "generic.db"
+    assert export_runs(store, f"sqlite:///{generic}").created == 4
+    assert not copied
+
+    def rows(db: Path, table: str, columns: str) -> list[tuple[Any, ...]]:
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:
+            typed = ", ".join(f"{c}, typeof({c})" for c in columns.split(", "))
+            query = f"SELECT {typed} FROM {table} ORDER BY {columns}"
+            return [tuple(map(repr, row)) for row in conn.execute(query)]
+
+    metric = '"key", value, timestamp, step, is_nan, run_uuid'
+    for table, columns in [
+        ("metrics", metric),
+        ("latest_metrics", metric),
+        ("params", '"key", value, run_uuid'),
+        ("tags", '"key", value, run_uuid'),
+        ("runs", "run_uuid, name, status, start_time, end_time, experiment_id"),
+    ]:
+        assert rows(fast, table, columns) == rows(generic, table, columns), table
+    latest = {row[0]: row for row in rows(fast, "latest_metrics", metric) if run.id in row[10]}
+    assert latest["'b'"][8] == "0" and latest["'c'"][8] == "1" and latest["'d'"][8] == "1"
+    # make_runs: 2 x 21; a: 9 once duplicates go; b, c, d: 2 each; e and "bad key!": 1;
+    # the final value without points: 1; the far run: 2.
+    assert len(rows(fast, "metrics", metric)) == 42 + 9 + 6 + 2 + 1 + 2
+    ours = [row for row in rows(fast, "metrics", metric) if run.id in row[10]]
+    halves = [row[4] for row in ours if row[0] == "'a'" and row[6] in ("6", "7")]
+    assert sorted(halves) == ["1700000000062", "1700000000188"]  # 62.5 -> 62, 187.5 -> 188

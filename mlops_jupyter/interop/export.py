@@ -35,6 +35,7 @@ from .mlflow_format import (
     shown_uri,
     to_mlflow,
 )
+from .mlflow_sqlite import copyable
 from .sink import Existing, ExportReport, Sink
 
 if TYPE_CHECKING:
@@ -163,10 +164,18 @@ def _series_many(store: RunStore, runs: list[Run]) -> dict[str, dict[str, list[M
 
     from ..store.schema import metric_steps as steps
 
+    # NaN (NULL) first among points of one step and time: the order is fully defined, and
+    # the one the SQL copy of the points reproduces (see mlflow_sqlite).
     query = (
         select(steps.c.run_id, steps.c.key, steps.c.step, steps.c.value, steps.c.timestamp)
         .where(steps.c.run_id.in_([run.id for run in runs]))
-        .order_by(steps.c.run_id, steps.c.key, steps.c.step, steps.c.timestamp)
+        .order_by(
+            steps.c.run_id,
+            steps.c.key,
+            steps.c.step,
+            steps.c.timestamp,
+            steps.c.value.asc().nulls_first(),
+        )
     )
     found: dict[str, dict[str, list[MetricPoint]]] = {run.id: {} for run in runs}
     nan = math.nan
@@ -265,13 +274,15 @@ def _export_all(
             ids[name] = None
             report.note(f"experiment {name!r}: {_describe(exc)}")
     done = 0
+    copies = getattr(sink, "copies_points", None)
+    direct = bool(runs) and copies is not None and bool(copies(store))
     with ThreadPoolExecutor(1, thread_name_prefix="mlops-export-read") as reader:
 
         def submit(index: int) -> Future[_Prepared] | None:
             if index >= len(chunks):
                 return None
             name, chunk = chunks[index]
-            return reader.submit(_prepare, store, sink, ids[name], chunk, report)
+            return reader.submit(_prepare, store, sink, ids[name], chunk, report, direct)
 
         pending = submit(0)
         for index, (name, chunk) in enumerate(chunks):
@@ -296,8 +307,13 @@ def _export_all(
 _Prepared = tuple[list[MlflowRunData], dict[str, str], dict[str, Existing]]
 
 
-def _summaries_many(store: RunStore, runs: list[Run]) -> dict[str, dict[str, tuple[Any, ...]]]:
-    """:func:`series_summary` of every series of ``runs``, in one query on a SQL store."""
+def _summaries_many(
+    store: RunStore, runs: list[Run], spans: dict[str, tuple[float, float]] | None = None
+) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """:func:`series_summary` of every series of ``runs``, in one query on a SQL store.
+
+    ``spans`` (a SQL store only) receives each run's earliest and latest point time.
+    """
     engine = getattr(store, "engine", None)
     if engine is None:
         series = _series_many(store, runs)
@@ -318,6 +334,7 @@ def _summaries_many(store: RunStore, runs: list[Run]) -> dict[str, dict[str, tup
             func.sum(steps.c.step),
             func.sum(steps.c.timestamp),
             func.max(steps.c.timestamp),
+            func.min(steps.c.timestamp),
         )
         .where(steps.c.run_id.in_([run.id for run in runs]))
         .group_by(steps.c.run_id, steps.c.key)
@@ -325,17 +342,27 @@ def _summaries_many(store: RunStore, runs: list[Run]) -> dict[str, dict[str, tup
     found: dict[str, dict[str, tuple[Any, ...]]] = {run.id: {} for run in runs}
     with engine.connect() as conn:
         for row in conn.execute(query).all():
-            found[row[0]][row[1]] = tuple(row[2:])
+            found[row[0]][row[1]] = tuple(row[2:-1])  # the summary: not the earliest time
+            if spans is not None:
+                low, high = spans.get(row[0], (row[-1], row[-2]))
+                spans[row[0]] = (min(low, row[-1]), max(high, row[-2]))
     return found
 
 
 def _prepare(
-    store: RunStore, sink: Sink, experiment_id: str | None, chunk: list[Run], report: ExportReport
+    store: RunStore,
+    sink: Sink,
+    experiment_id: str | None,
+    chunk: list[Run],
+    report: ExportReport,
+    direct: bool = False,
 ) -> _Prepared:
     """Fingerprint the chunk's runs from their records and series summaries; read the
-    points only of the runs the target lacks or holds in another version."""
+    points only of the runs the target lacks or holds in another version (with ``direct``,
+    the sink copies the points of new runs from the store itself where it can)."""
     existing = {} if experiment_id is None else sink.existing(experiment_id, [r.id for r in chunk])
-    summaries = _summaries_many(store, chunk)
+    spans: dict[str, tuple[float, float]] = {}
+    summaries = _summaries_many(store, chunk, spans)
     unchanged: dict[str, str] = {}
     todo: list[tuple[Run, list[ArtifactFile], str]] = []
     for run in chunk:
@@ -350,11 +377,22 @@ def _prepare(
             unchanged[run.id] = found.mlflow_id
         else:
             todo.append((run, artifacts, digest))
-    series = _series_many(store, [run for run, _a, _d in todo])
+    # Points the sink copies itself: a new run's, with times it converts exactly.
+    copied = {
+        run.id
+        for run, _a, _d in todo
+        if direct and run.id not in existing and copyable(*spans.get(run.id, (None, None)))
+    }
+    series = _series_many(store, [run for run, _a, _d in todo if run.id not in copied])
     prepared: list[MlflowRunData] = []
     for run, artifacts, digest in todo:
         try:
-            prepared.append(to_mlflow(run, series[run.id], artifacts=artifacts, digest=digest))
+            if run.id in copied:
+                keys = list(summaries.get(run.id, {}))
+                data = to_mlflow(run, {}, artifacts=artifacts, digest=digest, copied=keys)
+            else:
+                data = to_mlflow(run, series[run.id], artifacts=artifacts, digest=digest)
+            prepared.append(data)
         except Exception as exc:
             report.failed.append({"run_id": run.id, "error": _describe(exc)})
     return prepared, unchanged, existing

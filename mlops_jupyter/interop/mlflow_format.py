@@ -19,7 +19,7 @@ import posixpath
 import re
 import sys
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -145,6 +145,8 @@ class MlflowRunData:
         metrics: Names to points ``(value, timestamp ms, step)`` in logging order.
         artifacts: The files to upload.
         notes: What could not be kept as it was (a renamed key, a value cut to a limit).
+        copied: Names to our metric keys whose points are not in ``metrics``: the sink
+            copies them straight from our store (see :mod:`.mlflow_sqlite`).
     """
 
     run_id: str
@@ -158,6 +160,7 @@ class MlflowRunData:
     metrics: dict[str, list[MlflowPoint]] = field(default_factory=dict)
     artifacts: list[ArtifactFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    copied: dict[str, str] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
@@ -165,7 +168,7 @@ class MlflowRunData:
         return self.tags[FINGERPRINT_TAG]
 
     def point_count(self) -> int:
-        """How many metric points the run has."""
+        """How many metric points the run has here (not counting the ``copied`` ones)."""
         return sum(len(points) for points in self.metrics.values())
 
 
@@ -339,6 +342,7 @@ def to_mlflow(
     *,
     artifacts: Iterable[ArtifactFile] = (),
     digest: str | None = None,
+    copied: Collection[str] = (),
 ) -> MlflowRunData:
     """Describe ``run`` as MLflow will hold it.
 
@@ -348,10 +352,17 @@ def to_mlflow(
             the run's end).
         artifacts: The files to upload with it (see :func:`run_artifacts`).
         digest: Its :func:`fingerprint`, when already computed.
+        copied: Metrics with points that are not in ``series``: the sink copies them from
+            our store itself (named in :attr:`MlflowRunData.copied`). Needs ``digest``.
 
     Returns:
         The run in MLflow's terms, its fingerprint among its tags.
+
+    Raises:
+        ValueError: ``copied`` without ``digest`` (the fingerprint needs every series).
     """
+    if copied and digest is None:
+        raise ValueError("to_mlflow: copied metrics need the run's digest")
     notes: list[str] = []
     truncated: list[str] = []
     param_names, metric_names, tag_names = _Names("params"), _Names("metrics"), _Names("tags")
@@ -376,12 +387,7 @@ def to_mlflow(
     for key, value in own.items():
         tags[key], _cut = _clip(value, MAX_TAG_VALUE_LENGTH)
     end = millis(run.ended_at) if run.ended_at is not None else None
-    metrics: dict[str, list[MlflowPoint]] = {}
-    for key in sorted(set(series) | set(run.metrics)):
-        points = [(p.value, round(p.timestamp * 1000), p.step) for p in series.get(key, ())]
-        if not points and key in run.metrics:
-            points = [(run.metrics[key], end if end is not None else millis(run.started_at), 0)]
-        metrics[metric_names(key)] = points
+    metrics, elsewhere = _metrics_of(run, series, set(copied), metric_names, end)
     renamed = {
         names.kind: names.renamed
         for names in (param_names, metric_names, tag_names)
@@ -411,12 +417,34 @@ def to_mlflow(
         metrics=metrics,
         artifacts=list(artifacts),
         notes=notes,
+        copied=elsewhere,
     )
     if digest is None:
         summaries = {key: series_summary(points) for key, points in series.items()}
         digest = fingerprint(run, summaries, data.artifacts)
     data.tags[FINGERPRINT_TAG] = digest
     return data
+
+
+def _metrics_of(
+    run: Run,
+    series: Mapping[str, Sequence[MetricPoint]],
+    copied: set[str],
+    names: _Names,
+    end: int | None,
+) -> tuple[dict[str, list[MlflowPoint]], dict[str, str]]:
+    """The run's points by MLflow name, and the MLflow names of the ``copied`` metrics."""
+    metrics: dict[str, list[MlflowPoint]] = {}
+    elsewhere: dict[str, str] = {}
+    for key in sorted(set(series) | set(run.metrics) | copied):
+        if key in copied:
+            elsewhere[names(key)] = key
+            continue
+        points = [(p.value, round(p.timestamp * 1000), p.step) for p in series.get(key, ())]
+        if not points and key in run.metrics:
+            points = [(run.metrics[key], end if end is not None else millis(run.started_at), 0)]
+        metrics[names(key)] = points
+    return metrics, elsewhere
 
 
 def batches(data: MlflowRunData) -> list[dict[str, list[Any]]]:

@@ -10,7 +10,8 @@ are written in bulk, a few hundred per transaction, into the tables of the MLflo
 here (its own table definitions, after its client created or checked the schema), exactly
 as its ``log_batch`` would write them: NaN as ``is_nan``, infinities as the largest float,
 duplicate points once, ``latest_metrics`` by (step, timestamp, value). The run's MLflow id
-is our run id. Experiments, updates and models go through the client.
+is our run id. Experiments, updates and models go through the client. When our store is a
+SQLite file too, the points are copied by SQL from it instead (:mod:`.mlflow_sqlite`).
 
 MLflow is imported when a sink is opened, never before.
 """
@@ -34,6 +35,7 @@ from .mlflow_format import (
     batches,
     shown_uri,
 )
+from .mlflow_sqlite import PointCopier
 from .sink import Existing, ExportReport, stage_artifacts
 
 if TYPE_CHECKING:
@@ -358,6 +360,20 @@ class SqlSink(ClientSink):
             # Inserting into MLflow's three metric indexes at random run ids: a page cache
             # of 256 MB (this connection's only) instead of 2 MB keeps it from reading back.
             sqlalchemy.event.listen(self.engine, "connect", _sqlite_cache)
+        self._copier: PointCopier | None = None
+        self._copier_store: RunStore | None = None
+
+    def copies_points(self, store: RunStore) -> bool:
+        """Whether the points of ``store`` can be copied by SQL (both databases are SQLite
+        files): :meth:`create` then writes the ``copied`` metrics of a run straight from it."""
+        if self._copier_store is not store:
+            if self._copier is not None:
+                self._copier.close()
+            self._copier = PointCopier.open(
+                self.engine.url, store, self._metrics.name, self._latest.name
+            )
+            self._copier_store = store
+        return self._copier is not None
 
     def existing(self, experiment_id: str, run_ids: list[str]) -> dict[str, Existing]:
         """Runs carrying one of these ids in our tag, or as their own id, in any experiment."""
@@ -416,6 +432,17 @@ class SqlSink(ClientSink):
             "metrics": self._metrics,
             "latest_metrics": self._latest,
         }
+        copied = [
+            (data.run_id, ours, theirs) for data in runs for theirs, ours in data.copied.items()
+        ]
+        if copied:
+            if self._copier is None:
+                raise InvalidArgumentError("copied metric points need copies_points(store)")
+            self._copier.write(
+                [(table.name, _COLUMNS[name], rows[name]) for name, table in tables.items()],
+                copied,
+            )
+            return [data.run_id for data in runs]
         with self.engine.begin() as conn:
             for name, table in tables.items():
                 _insert(conn, table, _COLUMNS[name], rows[name])
@@ -430,7 +457,10 @@ class SqlSink(ClientSink):
             repository.log_artifacts(folder)
 
     def close(self) -> None:
-        """Dispose of the connection pool."""
+        """Dispose of the connection pool (and the copier's connection)."""
+        if self._copier is not None:
+            self._copier.close()
+            self._copier = None
         self.engine.dispose()
 
 
