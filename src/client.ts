@@ -133,6 +133,22 @@ export class MlopsClient {
     return reply.job;
   }
 
+  /** Start a determinism check of a run (or get the one already checking it). */
+  async checkDeterminism(
+    id: string,
+    options: Mlops.IDeterminismOptions = {}
+  ): Promise<Mlops.IDeterminismJob> {
+    const body: Mlops.IDeterminismOptions = {
+      ...(options.repeats !== undefined ? { repeats: options.repeats } : {}),
+      ...(options.strict !== undefined ? { strict: options.strict } : {})
+    };
+    const reply = await requestAPI<Mlops.IJobReply<Mlops.IDeterminismJob>>(
+      runPath(id, 'determinism'),
+      post(body)
+    );
+    return reply.job;
+  }
+
   /** A job's state, progress and (when done) verdict. */
   async job(id: string): Promise<Mlops.AnyJob> {
     return (await requestAPI<Mlops.IJobReply<Mlops.AnyJob>>(jobPath(id))).job;
@@ -364,5 +380,33 @@ export class MlopsClient {
   /** Check a data file under the server's root against a reference, and record it (201). */
   checkDrift(request: Mlops.IDriftCheckRequest): Promise<Mlops.IDriftCheck> {
     return requestAPI<Mlops.IDriftCheck>('drift/checks', post(request));
+  }
+
+  // -- Continuous training ----------------------------------------------------------------
+
+  /** The triggers, each with its last firing. */
+  async triggers(): Promise<Mlops.ITrigger[]> {
+    return (await requestAPI<Mlops.ITriggerList>('triggers')).triggers;
+  }
+
+  /** Enable or disable a trigger. */
+  setTriggerEnabled(name: string, enabled: boolean): Promise<Mlops.ITrigger> {
+    return requestAPI<Mlops.ITrigger>(
+      ['triggers', name, 'enabled'].map(encodeURIComponent).join('/'),
+      { method: 'PUT', body: JSON.stringify({ enabled }) }
+    );
+  }
+
+  /** Remove a trigger (its firings stay in the log). */
+  async removeTrigger(name: string): Promise<void> {
+    await requestAPI<unknown>(
+      ['triggers', name].map(encodeURIComponent).join('/'),
+      { method: 'DELETE' }
+    );
+  }
+
+  /** Evaluate the triggers now; answers when done, with the firings (429 while one runs). */
+  runMonitor(): Promise<Mlops.IMonitorRun> {
+    return requestAPI<Mlops.IMonitorRun>('monitor/run', post({}));
   }
 }

@@ -26,6 +26,8 @@ export namespace CommandIDs {
   export const openModel = 'mlops-jupyter:open-model';
   /** Show the drift checks (`{ model? }`) or one check (`{ check }`) in the Models panel. */
   export const openDrift = 'mlops-jupyter:open-drift';
+  /** Show the continuous-training triggers in the Models panel. */
+  export const openTriggers = 'mlops-jupyter:open-triggers';
   /** Register a run's artifacts as a model version (`{ id }`, or the run row of a context menu). */
   export const registerRun = 'mlops-jupyter:register-run';
 }

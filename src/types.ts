@@ -365,8 +365,62 @@ export namespace Mlops {
     readonly progress: ISweepProgress;
   }
 
+  /** One execution of a determinism check. */
+  export interface IDeterminismExecution {
+    readonly index: number;
+    /** The setting this execution changed (strict), or null. */
+    readonly varied: string | null;
+    readonly env?: { readonly [key: string]: string };
+    readonly run_id: string | null;
+    readonly status: string;
+    readonly failure?: JSONValue | null;
+    readonly error: string | null;
+  }
+
+  /** A difference between executions of a determinism check. */
+  export interface IDeterminismDifference {
+    readonly kind: string;
+    readonly metric?: string | null;
+    readonly step?: number | null;
+    readonly param?: string;
+    readonly path?: string;
+    readonly values?: JSONValue[];
+    readonly executions?: number[];
+    readonly varied?: string[];
+  }
+
+  /** What a determinism check found: the verdict of its job. */
+  export interface IDeterminismReport {
+    readonly verdict: 'deterministic' | 'nondeterministic' | 'failed';
+    readonly run_id: string;
+    readonly repeats: number;
+    readonly strict: boolean;
+    readonly tolerance: number;
+    readonly first_difference: IDeterminismDifference | null;
+    readonly differences: IDeterminismDifference[];
+    readonly varied: string[];
+    readonly causes: string[];
+    readonly executions: IDeterminismExecution[];
+    readonly notes: string[];
+  }
+
+  /** A determinism check job: `POST runs/{id}/determinism`. */
+  export interface IDeterminismJob extends IJobBase {
+    readonly kind: 'determinism';
+    readonly progress: ISweepProgress;
+    readonly verdict: IDeterminismReport | null;
+  }
+
+  /** Body of `POST runs/{id}/determinism`. */
+  export interface IDeterminismOptions {
+    /** Executions with the run's own settings, 2..10 (default 2). */
+    readonly repeats?: number;
+    /** One more execution per setting that should not matter. */
+    readonly strict?: boolean;
+  }
+
   /** Any job of the server. */
-  export type AnyJob = IJob | ISweepJob;
+  export type AnyJob = IJob | ISweepJob | IDeterminismJob;
 
   /** `POST runs/{id}/reproduce`, `GET jobs/{id}`, `DELETE jobs/{id}` */
   export interface IJobReply<J extends AnyJob = IJob> {
@@ -938,5 +992,74 @@ export namespace Mlops {
     /** A run id, `NAME@ALIAS` or `NAME/VERSION` (optionally `#FRAME`). */
     readonly against: string;
     readonly critical?: string[];
+  }
+
+  // -- Continuous training: triggers and their firings (mlops_jupyter/triggers/) ----------
+
+  /** What a firing came to (`running` until its outcome is recorded). */
+  export type FiringOutcome =
+    | 'running'
+    | 'retrained'
+    | 'gate_failed'
+    | 'awaiting_approval'
+    | 'promoted'
+    | 'error';
+
+  /** One firing of a trigger and its outcome (`TriggerFiring`). */
+  export interface ITriggerFiring {
+    readonly trigger: string;
+    /** Why it fired, in words. */
+    readonly cause: string | null;
+    /** The `trigger_fired` event's number. */
+    readonly firing: number;
+    /** ISO 8601: when it fired (absent from `monitor/run` answers). */
+    readonly at?: string;
+    readonly finished_at?: string;
+    readonly outcome: FiringOutcome | string;
+    readonly run_ids?: string[];
+    /** `name/3` */
+    readonly version?: string | null;
+    readonly gate_id?: number | null;
+    readonly gate_passed?: boolean | null;
+    readonly request_id?: string | null;
+    readonly error?: {
+      readonly message?: string;
+      readonly cell?: number;
+      readonly traceback?: string;
+    } | null;
+    readonly key?: string | null;
+  }
+
+  /** A trigger as defined (`Trigger`), with its last firing in `GET triggers`. */
+  export interface ITrigger {
+    readonly name: string;
+    readonly when: string;
+    /** `metric`, `drift`, `data` or `schedule` */
+    readonly kind: string;
+    readonly experiment: string | null;
+    /** `NAME@ALIAS` whose evaluations or drift checks it reads */
+    readonly model: string | null;
+    readonly window: number;
+    readonly retrain: string;
+    readonly params?: { readonly [key: string]: JSONValue };
+    readonly register: string | null;
+    readonly against: string;
+    readonly rules?: string[];
+    readonly cooldown: number;
+    readonly executor?: string;
+    readonly promote: boolean;
+    readonly enabled: boolean;
+    readonly webhook?: string | null;
+    readonly last_firing?: ITriggerFiring | null;
+  }
+
+  /** `GET triggers` */
+  export interface ITriggerList {
+    readonly triggers: ITrigger[];
+  }
+
+  /** `POST monitor/run` */
+  export interface IMonitorRun {
+    readonly firings: ITriggerFiring[];
   }
 }

@@ -11,6 +11,8 @@ that the browser's user may approve: over REST the actor is always the authentic
     python seed_models.py approve ID ACTOR   # ACTOR approves request ID
     python seed_models.py move NAME ALIAS VERSION ACTOR   # ACTOR moves NAME@ALIAS (behind a page's back)
     python seed_models.py drift NAME         # NAME/1 @champion trained on a logged frame, three checks
+    python seed_models.py trigger NAME       # lifecycle, trigger NAME on it, one firing whose gate failed
+    python seed_models.py firing NAME        # another firing of trigger NAME, which failed at a cell
 
 Each prints a JSON object (what a spec needs: ids, versions).
 """
@@ -160,6 +162,62 @@ def drift(name: str) -> dict[str, Any]:
     }
 
 
+def _monitor() -> Any:
+    from mlops_jupyter.triggers import Monitor
+
+    return Monitor(get_store(), actor="monitor (ci)")
+
+
+def _fire(name: str, summary: str, outcome: str, **recorded: Any) -> dict[str, Any]:
+    """Fire trigger ``name`` as ``Monitor.evaluate`` does -- claim the firing (its cause's key
+    unique in the store), then record what came of it -- without executing a retrain."""
+    from mlops_jupyter.triggers import Cause, Firing
+
+    monitor = _monitor()
+    trigger = monitor.get(name)
+    cause = Cause(key=f"seed:{name}:{utcnow().isoformat()}", summary=summary)
+    event = monitor._claim(trigger, cause)
+    if event is None:
+        raise SystemExit(f"trigger {name} did not fire (cooling down?)")
+    firing = Firing(trigger.name, cause.summary, event.seq, key=cause.key)
+    firing.outcome = outcome
+    for key, value in recorded.items():
+        setattr(firing, key, value)
+    monitor._record(trigger, firing)
+    monitor.close()
+    return firing.to_json()
+
+
+def trigger(name: str) -> dict[str, Any]:
+    """``lifecycle``, a trigger NAME retraining NAME@champion when its AUC drops, and one
+    firing: v3 registered, its gate against @champion refused."""
+    from mlops_jupyter.triggers import Trigger
+
+    seeded = lifecycle(name)
+    monitor = _monitor()
+    monitor.add(
+        Trigger(
+            name=name, when="metrics.auc < 0.9", kind="", model=f"{name}@champion",
+            retrain=f"{name}@champion", rules=(RULE,), cooldown=0,
+        )
+    )  # fmt: skip
+    fired = _fire(
+        name, "metrics.auc = 0.8 < 0.9 (latest evaluation)", "gate_failed",
+        version=f"{name}/3", gate_id=seeded["refused_gate"], gate_passed=False,
+        error={"message": "auc: evaluated on other data than the champion"},
+    )  # fmt: skip
+    return {**seeded, "trigger": name, "firing": fired["firing"]}
+
+
+def firing(name: str) -> dict[str, Any]:
+    """Another firing of trigger NAME: the retrain failed at cell 4."""
+    fired = _fire(
+        name, "metrics.auc = 0.79 < 0.9 (latest evaluation)", "error",
+        error={"message": "ValueError: empty training set", "cell": 4},
+    )  # fmt: skip
+    return {"trigger": name, "firing": fired["firing"]}
+
+
 def main(argv: list[str]) -> None:
     """Run one scenario and print its JSON."""
     scenario, *args = argv
@@ -169,6 +227,8 @@ def main(argv: list[str]) -> None:
         "approve": approve,
         "move": move,
         "drift": drift,
+        "trigger": trigger,
+        "firing": firing,
     }
     result = scenarios[scenario](*args)
     print(json.dumps(result))

@@ -6,6 +6,7 @@ import { MlopsClient } from '../client';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { describeError, IErrorDescription } from '../errors';
 import { runLabel } from '../format';
+import { DeterminismModel } from '../reproduce/determinismModel';
 import { ReproductionModel } from '../reproduce/model';
 import { SweepModel } from '../sweep/model';
 import { JobSections } from './JobSections';
@@ -50,6 +51,8 @@ interface IRunDetailsProps {
   reproduction?: ReproductionModel;
   /** Sweeps based on the run ("Rerun with…"), owned by the tab too. */
   sweep?: SweepModel;
+  /** The run's determinism check, owned by the tab too. */
+  determinism?: DeterminismModel;
 }
 
 type Load =
@@ -140,6 +143,7 @@ function RunDetailsView(
         run={run}
         reproduction={props.reproduction}
         sweep={props.sweep}
+        determinism={props.determinism}
         rerunOpen={props.rerunOpen}
         setRerunOpen={props.setRerunOpen}
         openRun={context.openRun}
@@ -185,7 +189,15 @@ export class RunDetailsWidget extends ReactWidget {
     void this.reproduction.restore();
     this.sweep = new SweepModel({ client: _context.client, runId });
     void this.sweep.restore();
+    this.determinism = new DeterminismModel({
+      client: _context.client,
+      runId
+    });
+    void this.determinism.restore();
   }
+
+  /** The determinism check of this run; its polling stops when the tab is closed. */
+  readonly determinism: DeterminismModel;
 
   /** Sweeps based on this run; the polling stops when the tab is closed. */
   readonly sweep: SweepModel;
@@ -199,6 +211,7 @@ export class RunDetailsWidget extends ReactWidget {
     }
     this.reproduction.dispose();
     this.sweep.dispose();
+    this.determinism.dispose();
     super.dispose();
   }
 
@@ -209,6 +222,7 @@ export class RunDetailsWidget extends ReactWidget {
         context={this._context}
         reproduction={this.reproduction}
         sweep={this.sweep}
+        determinism={this.determinism}
       />
     );
   }

@@ -9,14 +9,16 @@ import { IModelsContext } from './context';
 import { ModelList } from './ModelList';
 import { ModelPage } from './ModelPage';
 import { crumbsOf, ModelsTab, ModelsView, tabOf } from './navigation';
+import { TriggersPage } from './TriggersPage';
 import { VersionPage } from './VersionPage';
 
 const TABS: ReadonlyArray<[ModelsTab, string, ModelsView]> = [
   ['models', 'Models', { kind: 'models' }],
-  ['drift', 'Drift', { kind: 'drift' }]
+  ['drift', 'Drift', { kind: 'drift' }],
+  ['triggers', 'Triggers', { kind: 'triggers' }]
 ];
 
-/** The panel: its two tabs (models, drift checks), the breadcrumbs, and the page shown. */
+/** The panel: its three tabs (models, drift checks, triggers), the breadcrumbs, and the page shown. */
 function ModelsApp(props: { readonly context: IModelsContext }): JSX.Element {
   const { context } = props;
   const { navigation } = context;
@@ -105,12 +107,14 @@ function Page(props: {
       );
     case 'check':
       return <DriftCheckPage key={view.id} context={context} id={view.id} />;
+    case 'triggers':
+      return <TriggersPage context={context} />;
   }
 }
 
 /**
  * The Models panel of the left sidebar: registered models, their versions, aliases with their
- * timelines, gates, approvals and promotion, lineage, and the drift checks.
+ * timelines, gates, approvals and promotion, lineage, the drift checks and the triggers.
  */
 export class ModelsPanel extends ReactWidget {
   constructor(readonly context: IModelsContext) {

@@ -5,6 +5,7 @@
 import { MlopsClient } from '../client';
 import { ModelsNavigation } from './navigation';
 import { ApprovalNotifier } from './notifier';
+import { TriggerNotifier } from './triggerNotifier';
 
 export interface IModelsContext {
   readonly client: MlopsClient;
@@ -13,4 +14,6 @@ export interface IModelsContext {
   readonly openRun: (id: string) => void;
   /** The requests waiting for the user (null when notifications are off). */
   readonly notifier: ApprovalNotifier | null;
+  /** The triggers' new firings (null when notifications are off). */
+  readonly triggers?: TriggerNotifier | null;
 }

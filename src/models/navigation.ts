@@ -1,6 +1,6 @@
 /**
- * Where the Models panel is: the list of models, a model, a version, the drift checks or one
- * check. The panel reads `view` and re-renders on `changed`; commands (open a model from a
+ * Where the Models panel is: the list of models, a model, a version, the drift checks, one
+ * check or the triggers. The panel reads `view` and re-renders on `changed`; commands (open a model from a
  * notification, a drift check from a model page) call `go`.
  */
 import { ISignal, Signal } from '@lumino/signaling';
@@ -19,13 +19,18 @@ export type ModelsView =
     }
   /** The recorded drift checks (of one model's versions with `model`). */
   | { readonly kind: 'drift'; readonly model?: string }
-  | { readonly kind: 'check'; readonly id: number };
+  | { readonly kind: 'check'; readonly id: number }
+  /** The continuous-training triggers with their last firings. */
+  | { readonly kind: 'triggers' };
 
-/** The two tabs of the panel. */
-export type ModelsTab = 'models' | 'drift';
+/** The three tabs of the panel. */
+export type ModelsTab = 'models' | 'drift' | 'triggers';
 
 /** The tab a page belongs to. */
 export function tabOf(view: ModelsView): ModelsTab {
+  if (view.kind === 'triggers') {
+    return 'triggers';
+  }
   return view.kind === 'drift' || view.kind === 'check' ? 'drift' : 'models';
 }
 

@@ -1,8 +1,8 @@
 /**
  * The model lifecycle in JupyterLab: the Models panel in the left sidebar, the commands that
  * open it on a model, a version or a drift check, "Register as Model Version…" on a run (the
- * run table's context menu and the run details), and a notification when an approval request
- * waits for the user.
+ * run table's context menu and the run details), a notification when an approval request
+ * waits for the user, and one when a trigger fires.
  */
 import {
   ILayoutRestorer,
@@ -20,6 +20,8 @@ import { requestNotice } from './approvals';
 import { ModelsPanel } from './ModelsPanel';
 import { ModelsNavigation } from './navigation';
 import { ApprovalNotifier } from './notifier';
+import { TriggerNotifier } from './triggerNotifier';
+import { firingNotice, outcomeTone } from './triggers';
 
 const PANEL_ID = 'mlops-jupyter-models';
 
@@ -59,6 +61,15 @@ function addCommands(
               model: args.model ? String(args.model) : undefined
             }
       );
+      show();
+    }
+  });
+  app.commands.addCommand(CommandIDs.openTriggers, {
+    label: 'Show Triggers',
+    caption:
+      'Open the continuous-training triggers and their last firings (mlops-jupyter)',
+    execute: () => {
+      navigation.go({ kind: 'triggers' });
       show();
     }
   });
@@ -120,7 +131,11 @@ function addCommands(
     rank: 10
   });
   if (palette) {
-    for (const command of [CommandIDs.openModels, CommandIDs.openDrift]) {
+    for (const command of [
+      CommandIDs.openModels,
+      CommandIDs.openDrift,
+      CommandIDs.openTriggers
+    ]) {
       palette.addItem({ command, category: 'mlops-jupyter' });
     }
   }
@@ -147,11 +162,35 @@ function notifyRequest(
   });
 }
 
-/** The Models panel, its commands and the approval notifications. */
+/** Notify a new firing of a trigger once, with an action opening the Triggers tab. */
+function notifyFiring(
+  app: JupyterFrontEnd,
+  firing: Mlops.ITriggerFiring
+): void {
+  const tone = outcomeTone(firing.outcome);
+  const notify =
+    tone === 'failure'
+      ? Notification.error
+      : tone === 'attention'
+        ? Notification.warning
+        : Notification.info;
+  notify(firingNotice(firing), {
+    autoClose: 15000,
+    actions: [
+      {
+        label: 'Open',
+        caption: 'Open the Triggers tab of the Models panel',
+        callback: () => void app.commands.execute(CommandIDs.openTriggers)
+      }
+    ]
+  });
+}
+
+/** The Models panel, its commands and the approval and firing notifications. */
 export const modelsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'mlops-jupyter:models',
   description:
-    'Registered models, aliases, gates, approvals, lineage and drift checks, in the left sidebar.',
+    'Registered models, aliases, gates, approvals, lineage, drift checks and triggers, in the left sidebar.',
   autoStart: true,
   optional: [ILayoutRestorer, ICommandPalette],
   activate: (
@@ -167,10 +206,17 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
       storage: window.localStorage,
       notify: request => notifyRequest(app, request)
     });
+    const triggers = new TriggerNotifier({
+      client,
+      auto: false,
+      storage: window.sessionStorage,
+      notify: firing => notifyFiring(app, firing)
+    });
     const panel = new ModelsPanel({
       client,
       navigation,
       notifier,
+      triggers,
       openRun: id => void app.commands.execute(CommandIDs.openRun, { id })
     });
     panel.id = PANEL_ID;
@@ -183,5 +229,7 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
     addCommands(app, client, navigation, palette);
     // Look for requests once JupyterLab is there, then every minute while it is visible.
     void app.restored.then(() => notifier.refresh());
+    // The firings there are when the page loads are the baseline; later ones are notified.
+    void app.restored.then(() => triggers.refresh());
   }
 };

@@ -50,8 +50,8 @@ export class ModelsPanelPage {
     await this.panel.waitFor({ state: 'visible' });
   }
 
-  /** The panel's own tabs: `Models` and `Drift`. */
-  tab(name: 'Models' | 'Drift'): Locator {
+  /** The panel's own tabs: `Models`, `Drift` and `Triggers`. */
+  tab(name: 'Models' | 'Drift' | 'Triggers'): Locator {
     return this.panel
       .getByRole('tablist', { name: 'Model lifecycle' })
       .getByRole('tab', { name, exact: true });
