@@ -176,14 +176,14 @@ def _fire(name: str, summary: str, outcome: str, **recorded: Any) -> dict[str, A
     monitor = _monitor()
     trigger = monitor.get(name)
     cause = Cause(key=f"seed:{name}:{utcnow().isoformat()}", summary=summary)
-    event = monitor._claim(trigger, cause)
+    event = monitor.claim(trigger, cause)
     if event is None:
         raise SystemExit(f"trigger {name} did not fire (cooling down?)")
     firing = Firing(trigger.name, cause.summary, event.seq, key=cause.key)
     firing.outcome = outcome
     for key, value in recorded.items():
         setattr(firing, key, value)
-    monitor._record(trigger, firing)
+    monitor.record_outcome(trigger, firing)
     monitor.close()
     return firing.to_json()
 

@@ -223,7 +223,7 @@ class Monitor:
                 continue  # e.g. the model was removed: nothing to read, nothing to fire
             if cause is None:
                 continue
-            event = self._claim(trigger, cause)
+            event = self.claim(trigger, cause)
             if event is None:
                 continue
             firing = Firing(trigger.name, cause.summary, event.seq, key=cause.key)
@@ -242,8 +242,12 @@ class Monitor:
                 return str(cause.get("digest")) if cause.get("digest") else None
         return None
 
-    def _claim(self, trigger: Trigger, cause: Cause) -> Event | None:
-        """Append ``trigger_fired`` if the cooldown allows it and the key is new (atomic)."""
+    def claim(self, trigger: Trigger, cause: Cause) -> Event | None:
+        """Append ``trigger_fired`` if the cooldown allows it and the key is new (atomic).
+
+        Returns:
+            The event, or None when cooling down or another evaluator fired it.
+        """
 
         def cooling(view: LogView) -> list[str]:
             for event in reversed(view.events(kinds=["trigger_fired"])):
@@ -284,7 +288,7 @@ class Monitor:
             firing.error = firing.error or {"message": message[:2000]}
             if not isinstance(exc, MlopsError):
                 firing.error["traceback"] = traceback.format_exc()[-4000:]
-        self._record(trigger, firing)
+        self.record_outcome(trigger, firing)
 
     def _source_run(self, trigger: Trigger) -> str:
         if "@" in trigger.retrain:
@@ -356,7 +360,8 @@ class Monitor:
             return
         firing.outcome = "retrained"
 
-    def _record(self, trigger: Trigger, firing: Firing) -> None:
+    def record_outcome(self, trigger: Trigger, firing: Firing) -> None:
+        """Append the ``trigger_outcome`` event of a claimed firing."""
         payload = firing.to_json()
         self.registry.log.append_event(
             "trigger_outcome",
