@@ -4,6 +4,7 @@
  */
 import { formatValue } from '../format';
 import { Mlops } from '../types';
+import { jobStateText } from './reproduction';
 
 /** The fewest and most executions with the run's own settings (the server's bounds). */
 export const MIN_REPEATS = 2;
@@ -127,19 +128,10 @@ export function reportLists(report: Mlops.IDeterminismReport): {
 /** A determinism job's progress in words: `2 of 3 executions done`, `failed: …`. */
 export function determinismProgress(job: Mlops.IDeterminismJob): string {
   const p = job.progress ?? { done: 0, running: 0, failed: 0, total: 0 };
-  switch (job.state) {
-    case 'queued':
-      return 'queued, waiting to start';
-    case 'running':
-      return p.total > 0
-        ? `${p.done} of ${p.total} executions done${p.running ? `, ${p.running} running` : ''}`
-        : 'starting the kernels';
-    case 'succeeded':
-      return 'finished';
-    case 'failed':
-      return job.error ? `failed: ${job.error}` : 'failed';
-    case 'cancelled':
-      return 'cancelled';
-  }
-  return String(job.state);
+  return jobStateText(
+    job,
+    p.total > 0
+      ? `${p.done} of ${p.total} executions done${p.running ? `, ${p.running} running` : ''}`
+      : 'starting the kernels'
+  );
 }

@@ -25,13 +25,27 @@ export function isActive(state: Mlops.JobState): boolean {
 /** The progress of a job in words: `queued`, `running cell 2 of 5`, `cancelled`, ... */
 export function progressText(job: Mlops.IJob): string {
   const { cell, total } = job.progress ?? { cell: 0, total: 0 };
+  return jobStateText(
+    job,
+    total > 0
+      ? `running cell ${Math.min(Math.max(cell, 0), total)} of ${total}`
+      : 'starting the kernel'
+  );
+}
+
+/**
+ * A job's state in words, with `running` as what a running job is doing (a reproduction's
+ * cell, a determinism check's executions): `queued, waiting to start`, `failed: …`, ...
+ */
+export function jobStateText(
+  job: { readonly state: Mlops.JobState; readonly error?: string | null },
+  running: string
+): string {
   switch (job.state) {
     case 'queued':
       return 'queued, waiting to start';
     case 'running':
-      return total > 0
-        ? `running cell ${Math.min(Math.max(cell, 0), total)} of ${total}`
-        : 'starting the kernel';
+      return running;
     case 'succeeded':
       return 'finished';
     case 'failed':
